@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+
+mod digest;
+mod error;
+mod file_list;
+mod icon;
+mod ids;
+mod installed;
+mod keys;
+mod manifest;
+mod package;
+mod path;
+mod problem;
+mod project;
+mod walk;
+
+pub use digest::{Sha256, Sha256Hasher};
+pub use error::DomainError;
+pub use file_list::{FILE_LIST_FORMAT, FileEntry, FileList};
+pub use icon::{IconSize, check_icon};
+pub use ids::{AppId, IdError, KeyId};
+pub use installed::verify_directory;
+pub use keys::{PublicKey, SigningKey, write_new_key_pair};
+pub use manifest::{Manifest, Permission};
+pub use package::{
+    FILE_LIST_PATH, InvalidPackage, Limits, MANIFEST_PATH, PackError, PackSummary, SIGNATURE_PATH,
+    SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, verify_package,
+};
+pub use path::{PackagePath, PathError};
+pub use problem::{Problem, ProblemCode};
+pub use project::{ENTRY_FILE, ICON_FILE, init_project, placeholder_icon};

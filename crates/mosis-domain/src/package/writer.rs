@@ -1,0 +1,352 @@
+//! The deterministic package writer: the same directory always packs to the same bytes.
+
+use super::{
+    FILE_LIST_PATH, IO_BUFFER_BYTES, Limits, MANIFEST_PATH, SIGNATURE_PATH, SignatureBlock,
+};
+use crate::digest::Sha256Hasher;
+use crate::error::DomainError;
+use crate::file_list::{FileEntry, FileList};
+use crate::icon::{ICON_HEADER_BYTES, check_icon};
+use crate::ids::KeyId;
+use crate::keys::SigningKey;
+use crate::manifest::Manifest;
+use crate::path::PackagePath;
+use crate::problem::{Problem, ProblemCode};
+use crate::walk::{FoundFile, Skip, walk};
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::path::Path;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+/// What a successful pack produced.
+#[derive(Debug, Clone)]
+pub struct PackSummary {
+    /// The project's manifest.
+    pub manifest: Manifest,
+    /// The id of the key that signed the package.
+    pub key_id: KeyId,
+    /// How many files (outside `META/`) the package holds.
+    pub files: usize,
+    /// Their total size, in bytes.
+    pub content_bytes: u64,
+    /// The package's size, in bytes.
+    pub package_bytes: u64,
+}
+
+/// Why a project could not be packed.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The project breaks rules; every problem is listed.
+    #[error("the project breaks {} rule{}", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Refused(Vec<Problem>),
+    /// Reading the project or writing the package failed.
+    #[error(transparent)]
+    Failed(#[from] DomainError),
+}
+
+/// A project that passed every check and can be written.
+struct Prepared {
+    manifest: Manifest,
+    files: Vec<FoundFile>,
+}
+
+/// Packs the project in `dir` into `out`, signed with `key`, and returns the writer.
+///
+/// Refuses, listing every problem, a project whose manifest breaks a rule, whose `entry` or
+/// `icon` is missing, whose icon is not a valid PNG, that holds symlinks, special files,
+/// names that are not package paths, a `META/` folder, or more than the default
+/// [`Limits`] allow. `.git/`, `.hg/`, `.svn/` and `.DS_Store` are left out.
+///
+/// The output is deterministic: entries sorted by path, fixed timestamps (1980-01-01) and
+/// permissions (0644), and a compression method chosen from the content alone.
+pub fn pack_directory<W: Write + Seek>(
+    dir: &Path,
+    key: &SigningKey,
+    out: W,
+) -> Result<(PackSummary, W), PackError> {
+    let prepared = prepare(dir, None)?;
+    write_package(prepared, key, out)
+}
+
+/// Packs `dir` into the file `out`, atomically: the package is written to a temporary file
+/// beside `out`, synced, then renamed over it, so `out` is never half-written. When `out`
+/// is inside `dir`, an earlier package there is not packed into the new one.
+pub fn pack_to_file(dir: &Path, key: &SigningKey, out: &Path) -> Result<PackSummary, PackError> {
+    let prepared = prepare(dir, Some(out))?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".mosis-pack-")
+        .tempfile_in(parent)
+        .map_err(DomainError::io(parent))?;
+    let (summary, writer) = write_package(
+        prepared,
+        key,
+        std::io::BufWriter::with_capacity(IO_BUFFER_BYTES, temp),
+    )?;
+    let temp = writer.into_inner().map_err(|e| DomainError::Io {
+        path: out.to_owned(),
+        source: e.into_error(),
+    })?;
+    temp.as_file().sync_all().map_err(DomainError::io(out))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(DomainError::io(out))?;
+    }
+    temp.persist(out).map_err(|e| DomainError::Io {
+        path: out.to_owned(),
+        source: e.error,
+    })?;
+    Ok(summary)
+}
+
+fn prepare(dir: &Path, skip_file: Option<&Path>) -> Result<Prepared, PackError> {
+    if !dir.is_dir() {
+        return Err(DomainError::Io {
+            path: dir.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+        }
+        .into());
+    }
+    let skip = Skip {
+        clutter: true,
+        top_meta: false,
+        file: skip_file,
+    };
+    let walked = walk(dir, &skip)?;
+    let mut problems = walked.problems;
+    let (meta, files): (Vec<FoundFile>, Vec<FoundFile>) =
+        walked.files.into_iter().partition(|f| f.path.is_meta());
+    for f in &meta {
+        problems.push(Problem::at(
+            ProblemCode::ReservedPath,
+            f.path.as_str(),
+            "META/ is reserved for the package's signed file list; rename this folder",
+        ));
+    }
+    let limits = Limits::default();
+    if files.len() as u64 + 2 > limits.max_entries {
+        problems.push(Problem::new(
+            ProblemCode::TooManyEntries,
+            format!(
+                "the project has {} files; a package holds at most {}",
+                files.len(),
+                limits.max_entries - 2
+            ),
+        ));
+    }
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    if total > limits.max_total_uncompressed_bytes {
+        problems.push(Problem::new(
+            ProblemCode::TotalSizeTooLarge,
+            format!(
+                "the files add up to {total} bytes; the limit is {}",
+                limits.max_total_uncompressed_bytes
+            ),
+        ));
+    }
+    let manifest = read_manifest(&files, &limits, &mut problems)?;
+    if let Some(m) = &manifest {
+        check_referenced_files(m, &files, &mut problems)?;
+    }
+    match manifest {
+        Some(manifest) if problems.is_empty() => Ok(Prepared { manifest, files }),
+        _ => Err(PackError::Refused(problems)),
+    }
+}
+
+fn find<'a>(files: &'a [FoundFile], path: &PackagePath) -> Option<&'a FoundFile> {
+    files
+        .binary_search_by(|f| f.path.cmp(path))
+        .ok()
+        .map(|i| &files[i])
+}
+
+fn read_manifest(
+    files: &[FoundFile],
+    limits: &Limits,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Manifest>, DomainError> {
+    let Some(file) = files.iter().find(|f| f.path.as_str() == MANIFEST_PATH) else {
+        problems.push(Problem::at(
+            ProblemCode::MissingManifest,
+            MANIFEST_PATH,
+            "the project has no manifest.json at its root",
+        ));
+        return Ok(None);
+    };
+    if file.size > limits.max_manifest_bytes {
+        problems.push(Problem::at(
+            ProblemCode::InvalidManifest,
+            MANIFEST_PATH,
+            format!(
+                "is {} bytes; the limit is {}",
+                file.size, limits.max_manifest_bytes
+            ),
+        ));
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&file.fs_path).map_err(DomainError::io(&file.fs_path))?;
+    Ok(Manifest::parse(&bytes).map_err(|p| problems.extend(p)).ok())
+}
+
+fn check_referenced_files(
+    manifest: &Manifest,
+    files: &[FoundFile],
+    problems: &mut Vec<Problem>,
+) -> Result<(), DomainError> {
+    if find(files, &manifest.entry).is_none() {
+        problems.push(Problem::field(
+            "entry",
+            format!("`{}` is not a file of the project", manifest.entry),
+        ));
+    }
+    let Some(icon) = find(files, &manifest.icon) else {
+        problems.push(Problem::field(
+            "icon",
+            format!("`{}` is not a file of the project", manifest.icon),
+        ));
+        return Ok(());
+    };
+    let mut head = Vec::with_capacity(ICON_HEADER_BYTES);
+    File::open(&icon.fs_path)
+        .and_then(|f| f.take(ICON_HEADER_BYTES as u64).read_to_end(&mut head))
+        .map_err(DomainError::io(&icon.fs_path))?;
+    if let Err(reason) = check_icon(&head) {
+        problems.push(Problem::at(
+            ProblemCode::InvalidIcon,
+            icon.path.as_str(),
+            reason,
+        ));
+    }
+    Ok(())
+}
+
+fn write_package<W: Write + Seek>(
+    prepared: Prepared,
+    key: &SigningKey,
+    out: W,
+) -> Result<(PackSummary, W), PackError> {
+    let Prepared { manifest, files } = prepared;
+    let mut zip = ZipWriter::new(out);
+    let mut listed = Vec::with_capacity(files.len());
+    let mut buf = vec![0u8; IO_BUFFER_BYTES];
+    for file in &files {
+        let fail = DomainError::io(&file.fs_path);
+        let mut source = File::open(&file.fs_path).map_err(DomainError::io(&file.fs_path))?;
+        let head_len = read_full(&mut source, &mut buf).map_err(DomainError::io(&file.fs_path))?;
+        let method = choose_method(&file.path, &buf[..head_len]);
+        zip.start_file(file.path.as_str(), options(method, file.size))
+            .map_err(|e| zip_error(&file.fs_path, e))?;
+        let mut hasher = Sha256Hasher::new();
+        let mut n = head_len;
+        while n > 0 {
+            hasher.update(&buf[..n]);
+            zip.write_all(&buf[..n])
+                .map_err(DomainError::io(&file.fs_path))?;
+            n = read_full(&mut source, &mut buf).map_err(DomainError::io(&file.fs_path))?;
+        }
+        if hasher.len() != file.size {
+            return Err(fail(std::io::Error::other(
+                "the file changed while it was being packed",
+            ))
+            .into());
+        }
+        listed.push(FileEntry {
+            path: file.path.clone(),
+            size: file.size,
+            sha256: hasher.finish(),
+        });
+    }
+    let list = FileList::new(listed);
+    let list_bytes = list.to_bytes();
+    let signature = SignatureBlock::sign(key, &list_bytes);
+    for (path, bytes) in [
+        (FILE_LIST_PATH, list_bytes),
+        (SIGNATURE_PATH, signature.to_bytes()),
+    ] {
+        zip.start_file(
+            path,
+            options(CompressionMethod::Deflated, bytes.len() as u64),
+        )
+        .and_then(|()| zip.write_all(&bytes).map_err(Into::into))
+        .map_err(|e| zip_error(Path::new(path), e))?;
+    }
+    let mut out = zip
+        .finish()
+        .map_err(|e| zip_error(Path::new("package"), e))?;
+    let package_bytes = out.stream_position().map_err(DomainError::io("package"))?;
+    let summary = PackSummary {
+        key_id: key.key_id(),
+        files: list.files.len(),
+        content_bytes: list.total_size(),
+        package_bytes,
+        manifest,
+    };
+    Ok((summary, out))
+}
+
+fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
+    SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(DateTime::default())
+        .unix_permissions(0o644)
+        .large_file(size >= u64::from(u32::MAX))
+}
+
+/// Files that are already compressed gain nothing from deflate.
+const COMPRESSED_EXTENSIONS: [&str; 16] = [
+    "png", "jpg", "jpeg", "gif", "webp", "avif", "mp3", "mp4", "m4a", "ogg", "opus", "webm", "zip",
+    "gz", "woff2", "mpk",
+];
+
+/// Stored for empty and already-compressed files (by extension, or when deflating the
+/// first 16 KiB saves under 10 %), deflate otherwise. Depends only on the content, so
+/// packing stays deterministic.
+fn choose_method(path: &PackagePath, head: &[u8]) -> CompressionMethod {
+    let extension = path
+        .as_str()
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
+    if head.is_empty() || extension.is_some_and(|e| COMPRESSED_EXTENSIONS.contains(&e.as_str())) {
+        return CompressionMethod::Stored;
+    }
+    let probe = &head[..head.len().min(16 * 1024)];
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    let compressed = encoder
+        .write_all(probe)
+        .and_then(|()| encoder.finish())
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if compressed.saturating_mul(10) >= probe.len().saturating_mul(9) {
+        CompressionMethod::Stored
+    } else {
+        CompressionMethod::Deflated
+    }
+}
+
+/// Fills `buf` as far as the source allows; returns how much was read (0 at end of file).
+fn read_full(source: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn zip_error(path: &Path, e: zip::result::ZipError) -> DomainError {
+    DomainError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    }
+}
