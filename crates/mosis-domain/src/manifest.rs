@@ -185,6 +185,20 @@ impl Manifest {
         }
     }
 
+    /// The `entry` and `icon` paths of a manifest that may break other rules, so the files
+    /// they name can still be checked and every problem reported at once.
+    pub(crate) fn referenced_paths(bytes: &[u8]) -> (Option<PackagePath>, Option<PackagePath>) {
+        let value: Option<Value> = serde_json::from_slice(bytes).ok();
+        let path = |field: &str| {
+            value
+                .as_ref()?
+                .get(field)?
+                .as_str()
+                .and_then(|s| PackagePath::parse(s).ok())
+        };
+        (path("entry"), path("icon"))
+    }
+
     /// The manifest as pretty JSON with a trailing newline, as `mosis init` writes it.
     pub fn to_json_pretty(&self) -> Vec<u8> {
         let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();

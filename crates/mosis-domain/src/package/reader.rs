@@ -287,25 +287,40 @@ pub fn verify_package<R: Read + Seek>(
     };
     let file_list =
         list_bytes.and_then(|b| FileList::parse(&b).map_err(|p| out.problems.push(p)).ok());
-    out.manifest = manifest_bytes
-        .and_then(|b| Manifest::parse(&b).map_err(|p| out.problems.extend(p)).ok())
-        .map(Box::new);
+    let (entry_path, icon_path) = match manifest_bytes.as_deref().map(Manifest::parse) {
+        Some(Ok(manifest)) => {
+            let paths = (Some(manifest.entry.clone()), Some(manifest.icon.clone()));
+            out.manifest = Some(Box::new(manifest));
+            paths
+        }
+        Some(Err(problems)) => {
+            out.problems.extend(problems);
+            manifest_bytes
+                .as_deref()
+                .map(Manifest::referenced_paths)
+                .unwrap_or_default()
+        }
+        None => (None, None),
+    };
 
-    let icon = out.manifest.as_ref().map(|m| m.icon.clone());
     let streamed = stream_data(
         &mut archive,
         &data,
         file_list.as_ref(),
-        icon.as_ref(),
+        icon_path.as_ref(),
         &mut out.problems,
         &mut rejected,
     );
     if let Some(list) = &file_list {
         compare_with_list(list, &streamed, &rejected, &mut out.problems);
     }
-    if let Some(manifest) = &out.manifest {
-        check_manifest_files(manifest, &streamed, &rejected, &mut out.problems);
-    }
+    check_referenced_files(
+        entry_path.as_ref(),
+        icon_path.as_ref(),
+        &streamed,
+        &rejected,
+        &mut out.problems,
+    );
 
     // Every `None` above pushed a problem, so an empty list means all parts are present.
     if let (true, Some(file_list), Some(signature), Some(signer)) =
@@ -563,35 +578,36 @@ fn compare_with_list(
     }
 }
 
-/// The manifest's `entry` and `icon` must be files of the package, and the icon a valid PNG.
-fn check_manifest_files(
-    manifest: &Manifest,
+/// The manifest's `entry` and `icon` (where readable) must be files of the package, and
+/// the icon a valid PNG.
+fn check_referenced_files(
+    entry: Option<&PackagePath>,
+    icon: Option<&PackagePath>,
     streamed: &BTreeMap<PackagePath, Streamed>,
     rejected: &HashSet<PackagePath>,
     problems: &mut Vec<Problem>,
 ) {
     let present = |p: &PackagePath| streamed.contains_key(p) || rejected.contains(p);
-    if !present(&manifest.entry) {
+    if let Some(entry) = entry
+        && !present(entry)
+    {
         problems.push(Problem::field(
             "entry",
-            format!("`{}` is not a file in the package", manifest.entry),
+            format!("`{entry}` is not a file in the package"),
         ));
     }
-    match streamed.get(&manifest.icon) {
-        None if !present(&manifest.icon) => {
+    let Some(icon) = icon else { return };
+    match streamed.get(icon) {
+        None if !present(icon) => {
             problems.push(Problem::field(
                 "icon",
-                format!("`{}` is not a file in the package", manifest.icon),
+                format!("`{icon}` is not a file in the package"),
             ));
         }
         None => {}
         Some(found) => {
             if let Err(reason) = check_icon(&found.head) {
-                problems.push(Problem::at(
-                    ProblemCode::InvalidIcon,
-                    manifest.icon.as_str(),
-                    reason,
-                ));
+                problems.push(Problem::at(ProblemCode::InvalidIcon, icon.as_str(), reason));
             }
         }
     }

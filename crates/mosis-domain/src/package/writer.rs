@@ -150,10 +150,18 @@ fn prepare(dir: &Path, skip_file: Option<&Path>) -> Result<Prepared, PackError> 
             ),
         ));
     }
-    let manifest = read_manifest(&files, &limits, &mut problems)?;
-    if let Some(m) = &manifest {
-        check_referenced_files(m, &files, &mut problems)?;
-    }
+    let manifest = match read_manifest(&files, &limits, &mut problems)? {
+        Some(bytes) => {
+            let parsed = Manifest::parse(&bytes).map_err(|p| problems.extend(p)).ok();
+            let (entry, icon) = match &parsed {
+                Some(m) => (Some(m.entry.clone()), Some(m.icon.clone())),
+                None => Manifest::referenced_paths(&bytes),
+            };
+            check_referenced_files(entry.as_ref(), icon.as_ref(), &files, &mut problems)?;
+            parsed
+        }
+        None => None,
+    };
     match manifest {
         Some(manifest) if problems.is_empty() => Ok(Prepared { manifest, files }),
         _ => Err(PackError::Refused(problems)),
@@ -167,11 +175,12 @@ fn find<'a>(files: &'a [FoundFile], path: &PackagePath) -> Option<&'a FoundFile>
         .map(|i| &files[i])
 }
 
+/// The bytes of the project's `manifest.json`, if it exists and is within the size limit.
 fn read_manifest(
     files: &[FoundFile],
     limits: &Limits,
     problems: &mut Vec<Problem>,
-) -> Result<Option<Manifest>, DomainError> {
+) -> Result<Option<Vec<u8>>, DomainError> {
     let Some(file) = files.iter().find(|f| f.path.as_str() == MANIFEST_PATH) else {
         problems.push(Problem::at(
             ProblemCode::MissingManifest,
@@ -191,25 +200,32 @@ fn read_manifest(
         ));
         return Ok(None);
     }
-    let bytes = std::fs::read(&file.fs_path).map_err(DomainError::io(&file.fs_path))?;
-    Ok(Manifest::parse(&bytes).map_err(|p| problems.extend(p)).ok())
+    std::fs::read(&file.fs_path)
+        .map(Some)
+        .map_err(DomainError::io(&file.fs_path))
 }
 
+/// The manifest's `entry` and `icon` (where readable) must be files of the project, and
+/// the icon a valid PNG.
 fn check_referenced_files(
-    manifest: &Manifest,
+    entry: Option<&PackagePath>,
+    icon: Option<&PackagePath>,
     files: &[FoundFile],
     problems: &mut Vec<Problem>,
 ) -> Result<(), DomainError> {
-    if find(files, &manifest.entry).is_none() {
+    if let Some(entry) = entry
+        && find(files, entry).is_none()
+    {
         problems.push(Problem::field(
             "entry",
-            format!("`{}` is not a file of the project", manifest.entry),
+            format!("`{entry}` is not a file of the project"),
         ));
     }
-    let Some(icon) = find(files, &manifest.icon) else {
+    let Some(icon_path) = icon else { return Ok(()) };
+    let Some(icon) = find(files, icon_path) else {
         problems.push(Problem::field(
             "icon",
-            format!("`{}` is not a file of the project", manifest.icon),
+            format!("`{icon_path}` is not a file of the project"),
         ));
         return Ok(());
     };
