@@ -1,1 +1,58 @@
-fn main() {}
+//! `cargo xtask`: the project's automation — `ci`, `bench verify`, `tidy`.
+
+mod bench;
+mod ci;
+mod tidy;
+
+use anyhow::{Context as _, bail};
+use std::path::PathBuf;
+use std::process::Command;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  ci              fmt check, clippy -D warnings, the whole test suite, cargo doc -D warnings
+  bench verify    package verification and packing throughput against `openssl dgst -sha256`
+  tidy            check that crates depend on each other only as the layering allows";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["ci"] => ci::all(),
+        ["bench", "verify"] => bench::verify(),
+        ["tidy"] => tidy::check(&tidy::Graph::load()?),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
+    }
+}
+
+/// The workspace root (the folder holding this crate's folder).
+fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or(manifest_dir.clone(), PathBuf::from)
+}
+
+/// `cargo`, as the one that runs us (so toolchain overrides carry over).
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+/// Runs `cmd`, failing with its command line when it does not succeed.
+fn run(mut cmd: Command) -> anyhow::Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
