@@ -17,7 +17,7 @@ mod walk;
 pub use digest::{Sha256, Sha256Hasher};
 pub use error::DomainError;
 pub use file_list::{FILE_LIST_FORMAT, FileEntry, FileList};
-pub use icon::{IconSize, check_icon};
+pub use icon::{ICON_HEADER_BYTES, IconSize, MAX_ICON_PX, MIN_ICON_PX, check_icon};
 pub use ids::{AppId, IdError, KeyId};
 pub use installed::verify_directory;
 pub use keys::{PublicKey, SigningKey, write_new_key_pair};
