@@ -3,7 +3,8 @@
 use crate::{cargo, run};
 use std::time::Instant;
 
-/// Runs fmt, clippy, the tests (nextest when installed, plus doc tests) and rustdoc.
+/// Runs fmt, clippy, rustdoc, then the tests (doc tests, then nextest when installed),
+/// so the test runner's summary is the last thing printed.
 pub fn all() -> anyhow::Result<()> {
     step("fmt", || {
         let mut cmd = cargo();
@@ -23,6 +24,19 @@ pub fn all() -> anyhow::Result<()> {
         ]);
         run(cmd)
     })?;
+    step("doc", || {
+        let mut cmd = cargo();
+        cmd.args(["doc", "--workspace", "--no-deps", "--locked"])
+            .env("RUSTDOCFLAGS", "-D warnings");
+        run(cmd)
+    })?;
+    if has_nextest() {
+        step("doctest", || {
+            let mut cmd = cargo();
+            cmd.args(["test", "--workspace", "--doc", "--locked"]);
+            run(cmd)
+        })?;
+    }
     step("test", || {
         let mut cmd = cargo();
         if has_nextest() {
@@ -37,19 +51,6 @@ pub fn all() -> anyhow::Result<()> {
             eprintln!("cargo-nextest not found; running cargo test");
             cmd.args(["test", "--workspace", "--locked", "--no-fail-fast"]);
         }
-        run(cmd)
-    })?;
-    if has_nextest() {
-        step("doctest", || {
-            let mut cmd = cargo();
-            cmd.args(["test", "--workspace", "--doc", "--locked"]);
-            run(cmd)
-        })?;
-    }
-    step("doc", || {
-        let mut cmd = cargo();
-        cmd.args(["doc", "--workspace", "--no-deps", "--locked"])
-            .env("RUSTDOCFLAGS", "-D warnings");
         run(cmd)
     })?;
     eprintln!("xtask ci: all checks passed");

@@ -61,6 +61,10 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A single problem is also an error, for APIs that refuse on one rule (such as
+/// [`crate::VerifiedPackage::require_signer`]).
+impl std::error::Error for Problem {}
+
 macro_rules! problem_codes {
     ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
         /// The stable codes of [`Problem`]s. Scripts match on them: add, never rename.
