@@ -1,5 +1,6 @@
 //! The `.mpk` package: a ZIP archive of the app's files, a signed file list, a manifest.
 
+mod background;
 mod eocd;
 mod limits;
 mod reader;

@@ -1,5 +1,6 @@
 //! The deterministic package writer: the same directory always packs to the same bytes.
 
+use super::background::BackgroundWriter;
 use super::{
     FILE_LIST_PATH, IO_BUFFER_BYTES, Limits, MANIFEST_PATH, SIGNATURE_PATH, SignatureBlock,
 };
@@ -70,7 +71,8 @@ pub fn pack_directory<W: Write + Seek>(
 }
 
 /// Packs `dir` into the file `out`, atomically: the package is written to a temporary file
-/// beside `out`, synced, then renamed over it, so `out` is never half-written. When `out`
+/// beside `out` (on a second thread, so hashing and writing overlap), synced, then renamed
+/// over it, so `out` is never half-written. When `out`
 /// is inside `dir`, an earlier package there is not packed into the new one.
 pub fn pack_to_file(dir: &Path, key: &SigningKey, out: &Path) -> Result<PackSummary, PackError> {
     let prepared = prepare(dir, Some(out))?;
@@ -82,15 +84,10 @@ pub fn pack_to_file(dir: &Path, key: &SigningKey, out: &Path) -> Result<PackSumm
         .prefix(".mosis-pack-")
         .tempfile_in(parent)
         .map_err(DomainError::io(parent))?;
-    let (summary, writer) = write_package(
-        prepared,
-        key,
-        std::io::BufWriter::with_capacity(IO_BUFFER_BYTES, temp),
-    )?;
-    let temp = writer.into_inner().map_err(|e| DomainError::Io {
-        path: out.to_owned(),
-        source: e.into_error(),
-    })?;
+    let file = temp.as_file().try_clone().map_err(DomainError::io(out))?;
+    let background = BackgroundWriter::new(file, IO_BUFFER_BYTES);
+    let (summary, background) = write_package(prepared, key, background)?;
+    background.finish().map_err(DomainError::io(out))?;
     temp.as_file().sync_all().map_err(DomainError::io(out))?;
     #[cfg(unix)]
     {
@@ -332,7 +329,7 @@ fn choose_method(path: &PackagePath, head: &[u8]) -> CompressionMethod {
     if head.is_empty() || extension.is_some_and(|e| COMPRESSED_EXTENSIONS.contains(&e.as_str())) {
         return CompressionMethod::Stored;
     }
-    let probe = &head[..head.len().min(16 * 1024)];
+    let probe = &head[..head.len().min(4 * 1024)];
     let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     let compressed = encoder
         .write_all(probe)
