@@ -108,9 +108,12 @@ impl FileList {
             .map(|i| &self.files[i])
     }
 
-    /// The sum of the listed sizes, in bytes.
+    /// The sum of the listed sizes, in bytes (saturating: the sizes are untrusted input
+    /// until a package is verified).
     pub fn total_size(&self) -> u64 {
-        self.files.iter().map(|f| f.size).sum()
+        self.files
+            .iter()
+            .fold(0u64, |sum, f| sum.saturating_add(f.size))
     }
 }
 

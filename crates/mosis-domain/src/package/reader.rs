@@ -129,77 +129,12 @@ pub fn verify_package<R: Read + Seek>(
     reader: R,
     limits: &Limits,
 ) -> Result<VerifiedPackage, InvalidPackage> {
-    let fatal = |code: ProblemCode, message: String| InvalidPackage {
-        problems: vec![Problem::new(code, message)],
-        ..InvalidPackage::default()
-    };
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
-    let len = reader.seek(SeekFrom::End(0)).map_err(|e| {
-        fatal(
-            ProblemCode::NotAZip,
-            format!("cannot read the package: {e}"),
-        )
-    })?;
-    if len > limits.max_package_bytes {
-        return Err(fatal(
-            ProblemCode::PackageTooLarge,
-            format!(
-                "the package is {len} bytes; the limit is {}",
-                limits.max_package_bytes
-            ),
-        ));
-    }
-    match eocd::declared_entries(&mut reader, len) {
-        Ok(Some(n)) if n > limits.max_entries => {
-            return Err(fatal(
-                ProblemCode::TooManyEntries,
-                format!(
-                    "the archive declares {n} entries; the limit is {}",
-                    limits.max_entries
-                ),
-            ));
-        }
-        Ok(_) => {}
-        Err(e) => {
-            return Err(fatal(
-                ProblemCode::NotAZip,
-                format!("cannot read the package: {e}"),
-            ));
-        }
-    }
-    let mut archive = reader
-        .seek(SeekFrom::Start(0))
-        .map_err(zip::result::ZipError::Io)
-        .and_then(|_| ZipArchive::new(reader))
-        .map_err(|e| {
-            fatal(
-                ProblemCode::NotAZip,
-                format!("not a readable ZIP archive: {e}"),
-            )
-        })?;
-    if archive.len() as u64 > limits.max_entries {
-        return Err(fatal(
-            ProblemCode::TooManyEntries,
-            format!(
-                "the archive has {} entries; the limit is {}",
-                archive.len(),
-                limits.max_entries
-            ),
-        ));
-    }
-    if archive.has_duplicate_names() {
-        return Err(fatal(
-            ProblemCode::DuplicateEntry,
-            "two or more entries have the same name".into(),
-        ));
-    }
-    if let Err(e) = archive.validate_header_consistency() {
-        return Err(fatal(ProblemCode::InconsistentHeaders, e.to_string()));
-    }
-
+    let mut archive = open_archive(reader, limits)?;
     let mut out = InvalidPackage::default();
     let (entries, mut rejected) = check_central_directory(&mut archive, limits, &mut out.problems);
-    let total: u64 = entries.iter().map(|e| e.size).sum();
+    let total = entries
+        .iter()
+        .fold(0u64, |sum, e| sum.saturating_add(e.size));
     if total > limits.max_total_uncompressed_bytes {
         out.problems.push(Problem::new(
             ProblemCode::TotalSizeTooLarge,
@@ -212,54 +147,31 @@ pub fn verify_package<R: Read + Seek>(
     }
     let (meta, data): (Vec<Entry>, Vec<Entry>) =
         entries.into_iter().partition(|e| e.path.is_meta());
-    let meta: HashMap<&str, &Entry> = meta.iter().map(|e| (e.path.as_str(), e)).collect();
-    for path in meta
-        .keys()
-        .filter(|p| ![FILE_LIST_PATH, SIGNATURE_PATH].contains(p))
+    for entry in meta
+        .iter()
+        .filter(|e| ![FILE_LIST_PATH, SIGNATURE_PATH].contains(&e.path.as_str()))
     {
         out.problems.push(Problem::at(
             ProblemCode::ReservedPath,
-            *path,
+            entry.path.as_str(),
             "unknown entry in the reserved META/ folder",
         ));
     }
 
-    let mut read_small = |path: &str,
-                          max: u64,
-                          (missing, too_large): (ProblemCode, ProblemCode),
-                          problems: &mut Vec<Problem>| {
-        let found = meta
-            .get(path)
-            .copied()
-            .or_else(|| data.iter().find(|e| e.path.as_str() == path));
-        if found.is_none() && rejected.iter().any(|r| r.as_str() == path) {
-            return None; // refused from the central directory, and reported then
-        }
-        let Some(entry) = found else {
-            problems.push(Problem::at(missing, path, "missing from the package"));
-            return None;
-        };
-        if entry.size > max {
-            problems.push(Problem::at(
-                too_large,
-                path,
-                format!("is {} bytes; the limit is {max}", entry.size),
-            ));
-            return None;
-        }
-        let mut bytes = Vec::new();
-        stream_entry(&mut archive, entry, |chunk| bytes.extend_from_slice(chunk))
-            .map_err(|p| problems.push(p))
-            .ok()?;
-        Some(bytes)
+    let small = SmallFiles {
+        meta: &meta,
+        data: &data,
+        rejected: &rejected,
     };
-    let list_bytes = read_small(
+    let list_bytes = small.read(
+        &mut archive,
         FILE_LIST_PATH,
         limits.max_file_list_bytes,
         (ProblemCode::MissingFileList, ProblemCode::InvalidFileList),
         &mut out.problems,
     );
-    let sig_bytes = read_small(
+    let sig_bytes = small.read(
+        &mut archive,
         SIGNATURE_PATH,
         limits.max_signature_bytes,
         (
@@ -268,7 +180,8 @@ pub fn verify_package<R: Read + Seek>(
         ),
         &mut out.problems,
     );
-    let manifest_bytes = read_small(
+    let manifest_bytes = small.read(
+        &mut archive,
         MANIFEST_PATH,
         limits.max_manifest_bytes,
         (ProblemCode::MissingManifest, ProblemCode::InvalidManifest),
@@ -335,6 +248,121 @@ pub fn verify_package<R: Read + Seek>(
         });
     }
     Err(out)
+}
+
+/// The checks that must pass before anything inside the archive is trusted: the package
+/// size, the entry count its end record declares (before the ZIP parser allocates for it),
+/// unique names, and consistent headers (no overlapping or hidden entries, local and central
+/// names alike). Any failure here is fatal.
+fn open_archive<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+) -> Result<ZipArchive<BufReader<R>>, InvalidPackage> {
+    let fatal = |code: ProblemCode, message: String| InvalidPackage {
+        problems: vec![Problem::new(code, message)],
+        ..InvalidPackage::default()
+    };
+    let unreadable = |e: &dyn fmt::Display| {
+        fatal(
+            ProblemCode::NotAZip,
+            format!("cannot read the package: {e}"),
+        )
+    };
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let len = reader.seek(SeekFrom::End(0)).map_err(|e| unreadable(&e))?;
+    if len > limits.max_package_bytes {
+        return Err(fatal(
+            ProblemCode::PackageTooLarge,
+            format!(
+                "the package is {len} bytes; the limit is {}",
+                limits.max_package_bytes
+            ),
+        ));
+    }
+    let declared = eocd::declared_entries(&mut reader, len).map_err(|e| unreadable(&e))?;
+    if let Some(n) = declared.filter(|n| *n > limits.max_entries) {
+        return Err(fatal(
+            ProblemCode::TooManyEntries,
+            format!(
+                "the archive declares {n} entries; the limit is {}",
+                limits.max_entries
+            ),
+        ));
+    }
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| unreadable(&e))?;
+    let mut archive = ZipArchive::new(reader).map_err(|e| {
+        fatal(
+            ProblemCode::NotAZip,
+            format!("not a readable ZIP archive: {e}"),
+        )
+    })?;
+    if archive.len() as u64 > limits.max_entries {
+        return Err(fatal(
+            ProblemCode::TooManyEntries,
+            format!(
+                "the archive has {} entries; the limit is {}",
+                archive.len(),
+                limits.max_entries
+            ),
+        ));
+    }
+    if archive.has_duplicate_names() {
+        return Err(fatal(
+            ProblemCode::DuplicateEntry,
+            "two or more entries have the same name".into(),
+        ));
+    }
+    archive
+        .validate_header_consistency()
+        .map_err(|e| fatal(ProblemCode::InconsistentHeaders, e.to_string()))?;
+    Ok(archive)
+}
+
+/// Where the small files read whole (`META/` entries and the manifest) are found.
+struct SmallFiles<'a> {
+    meta: &'a [Entry],
+    data: &'a [Entry],
+    rejected: &'a HashSet<PackagePath>,
+}
+
+impl SmallFiles<'_> {
+    /// Reads `path` whole if it is present and at most `max` bytes; otherwise reports it
+    /// missing or too large (with the two codes given) unless it was refused already.
+    fn read<R: Read + Seek>(
+        &self,
+        archive: &mut ZipArchive<R>,
+        path: &str,
+        max: u64,
+        (missing, too_large): (ProblemCode, ProblemCode),
+        problems: &mut Vec<Problem>,
+    ) -> Option<Vec<u8>> {
+        let found = self
+            .meta
+            .iter()
+            .chain(self.data)
+            .find(|e| e.path.as_str() == path);
+        let Some(entry) = found else {
+            if !self.rejected.iter().any(|r| r.as_str() == path) {
+                problems.push(Problem::at(missing, path, "missing from the package"));
+            }
+            return None;
+        };
+        if entry.size > max {
+            problems.push(Problem::at(
+                too_large,
+                path,
+                format!("is {} bytes; the limit is {max}", entry.size),
+            ));
+            return None;
+        }
+        let mut bytes = Vec::new();
+        stream_entry(archive, entry, |chunk| bytes.extend_from_slice(chunk))
+            .map_err(|p| problems.push(p))
+            .ok()?;
+        Some(bytes)
+    }
 }
 
 /// Checks every central-directory entry's name, type, flags and sizes; returns the ones
