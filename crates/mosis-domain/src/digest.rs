@@ -60,7 +60,14 @@ impl fmt::Debug for Sha256 {
 impl TryFrom<String> for Sha256 {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s).ok_or_else(|| format!("a SHA-256 is 64 lowercase hex digits, not `{s}`"))
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for Sha256 {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::parse(s).ok_or_else(|| format!("a SHA-256 is 64 lowercase hex digits, not `{s}`"))
     }
 }
 

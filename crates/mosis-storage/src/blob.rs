@@ -1,0 +1,259 @@
+//! The package blob store: `packages/{dev_id}/{app_id}/{version}/{file}`, crash-safe writes.
+
+use crate::error::StorageError;
+use crate::repos::AccountId;
+use mosis_domain::{AppId, Sha256, Sha256Hasher};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// The files kept for a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobFile {
+    /// `package.mpk`, the upload.
+    Package,
+    /// `release.json`, the signed release statement.
+    Release,
+    /// `report.json`, the review report.
+    Report,
+}
+
+impl BlobFile {
+    fn name(self) -> &'static str {
+        match self {
+            BlobFile::Package => "package.mpk",
+            BlobFile::Release => "release.json",
+            BlobFile::Report => "report.json",
+        }
+    }
+}
+
+/// Where a blob lives: a version's file under its developer and app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobKey {
+    /// The owner's account id.
+    pub dev_id: AccountId,
+    /// The app.
+    pub app_id: AppId,
+    /// The version.
+    pub version: semver::Version,
+    /// Which file.
+    pub file: BlobFile,
+}
+
+impl BlobKey {
+    /// The path relative to the store's root. Every part is a validated id, so the path
+    /// cannot leave the root.
+    fn relative(&self) -> PathBuf {
+        PathBuf::from(self.dev_id.to_string())
+            .join(self.app_id.as_str())
+            .join(self.version.to_string())
+            .join(self.file.name())
+    }
+}
+
+/// What a committed write stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobInfo {
+    /// The content's SHA-256.
+    pub sha256: Sha256,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A blob being written; nothing is visible under its key until [`PendingBlob::commit`].
+/// Dropping it discards what was written.
+pub trait PendingBlob: Write {
+    /// Makes the blob visible under its key, atomically, and durably.
+    fn commit(self) -> Result<BlobInfo, StorageError>;
+    /// Bytes written so far.
+    fn written(&self) -> u64;
+}
+
+/// Storage of package files.
+pub trait BlobStore {
+    /// The writer type.
+    type Pending: PendingBlob;
+    /// Starts writing `key`; writing more than `limit` bytes fails with
+    /// [`StorageError::TooLarge`] (as soon as the limit is passed, not after).
+    fn begin(&self, key: &BlobKey, limit: u64) -> Result<Self::Pending, StorageError>;
+    /// Opens `key` for reading `range` (the whole blob when `None`); returns the reader
+    /// and the blob's total size. A range past the end is clamped to it.
+    fn open(
+        &self,
+        key: &BlobKey,
+        range: Option<Range<u64>>,
+    ) -> Result<(Box<dyn Read + Send>, u64), StorageError>;
+    /// Whether `key` exists.
+    fn exists(&self, key: &BlobKey) -> Result<bool, StorageError>;
+    /// Removes `key` (no error if it is absent).
+    fn delete(&self, key: &BlobKey) -> Result<(), StorageError>;
+}
+
+/// Temp files live here, on the same volume as the blobs, so the final rename is atomic.
+const INCOMING: &str = ".incoming";
+
+/// The file-system blob store rooted at `{data}/packages`.
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    /// Opens the store at `root` (created if missing) and removes temp files a crash left.
+    /// Call it before any writer starts.
+    pub fn open(root: &Path) -> Result<Self, StorageError> {
+        let incoming = root.join(INCOMING);
+        std::fs::create_dir_all(&incoming).map_err(StorageError::io(&incoming))?;
+        for entry in std::fs::read_dir(&incoming).map_err(StorageError::io(&incoming))? {
+            let path = entry.map_err(StorageError::io(&incoming))?.path();
+            std::fs::remove_file(&path).map_err(StorageError::io(&path))?;
+        }
+        Ok(Self {
+            root: root.to_owned(),
+        })
+    }
+
+    fn path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join(key.relative())
+    }
+}
+
+/// A write in progress under `packages/.incoming/`.
+#[derive(Debug)]
+pub struct FsPendingBlob {
+    temp: tempfile::NamedTempFile,
+    target: PathBuf,
+    hasher: HashState,
+    limit: u64,
+    exceeded: bool,
+}
+
+/// `Sha256Hasher` without Debug, wrapped so the pending blob can derive it.
+struct HashState(Sha256Hasher);
+
+impl std::fmt::Debug for HashState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sha256Hasher({} bytes)", self.0.len())
+    }
+}
+
+impl Write for FsPendingBlob {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.exceeded || self.hasher.0.len().saturating_add(buf.len() as u64) > self.limit {
+            self.exceeded = true;
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("over the limit of {} bytes", self.limit),
+            ));
+        }
+        let n = self.temp.write(buf)?;
+        self.hasher.0.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.temp.flush()
+    }
+}
+
+impl PendingBlob for FsPendingBlob {
+    fn commit(mut self) -> Result<BlobInfo, StorageError> {
+        if self.exceeded {
+            return Err(StorageError::TooLarge { limit: self.limit });
+        }
+        let target = self.target.clone();
+        self.temp.flush().map_err(StorageError::io(&target))?;
+        self.temp
+            .as_file()
+            .sync_all()
+            .map_err(StorageError::io(&target))?;
+        let dir = target.parent().map(Path::to_owned).unwrap_or_default();
+        std::fs::create_dir_all(&dir).map_err(StorageError::io(&dir))?;
+        let info = BlobInfo {
+            size: self.hasher.0.len(),
+            sha256: self.hasher.0.finish(),
+        };
+        self.temp.persist(&target).map_err(|e| StorageError::Io {
+            path: target.clone(),
+            source: e.error,
+        })?;
+        sync_dir(&dir)?;
+        Ok(info)
+    }
+
+    fn written(&self) -> u64 {
+        self.hasher.0.len()
+    }
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(StorageError::io(dir))
+}
+
+impl BlobStore for FsBlobStore {
+    type Pending = FsPendingBlob;
+
+    fn begin(&self, key: &BlobKey, limit: u64) -> Result<FsPendingBlob, StorageError> {
+        let incoming = self.root.join(INCOMING);
+        let temp = tempfile::Builder::new()
+            .prefix("blob-")
+            .tempfile_in(&incoming)
+            .map_err(StorageError::io(&incoming))?;
+        Ok(FsPendingBlob {
+            temp,
+            target: self.path(key),
+            hasher: HashState(Sha256Hasher::new()),
+            limit,
+            exceeded: false,
+        })
+    }
+
+    fn open(
+        &self,
+        key: &BlobKey,
+        range: Option<Range<u64>>,
+    ) -> Result<(Box<dyn Read + Send>, u64), StorageError> {
+        let path = self.path(key);
+        let mut file = File::open(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StorageError::not_found(format!(
+                "{} of {} {}",
+                key.file.name(),
+                key.app_id,
+                key.version
+            )),
+            _ => StorageError::Io {
+                path: path.clone(),
+                source: e,
+            },
+        })?;
+        let total = file.metadata().map_err(StorageError::io(&path))?.len();
+        let Some(range) = range else {
+            return Ok((Box::new(file), total));
+        };
+        let start = range.start.min(total);
+        let end = range.end.clamp(start, total);
+        file.seek(SeekFrom::Start(start))
+            .map_err(StorageError::io(&path))?;
+        Ok((Box::new(file.take(end - start)), total))
+    }
+
+    fn exists(&self, key: &BlobKey) -> Result<bool, StorageError> {
+        let path = self.path(key);
+        path.try_exists().map_err(StorageError::io(&path))
+    }
+
+    fn delete(&self, key: &BlobKey) -> Result<(), StorageError> {
+        let path = self.path(key);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(StorageError::Io { path, source: e })
+            }
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! One SQLite database: a pool of readers, one serialised writer, the production pragmas.
+
+use crate::error::StorageError;
+use crate::migrate;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Which of the two databases a file is (they have separate migrations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    /// `portal.db`: accounts, apps, versions, tokens, reviews, audit log.
+    Portal,
+    /// `telemetry.db`: device events and their aggregates.
+    Telemetry,
+}
+
+impl DatabaseKind {
+    /// The file name inside the data directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DatabaseKind::Portal => "portal.db",
+            DatabaseKind::Telemetry => "telemetry.db",
+        }
+    }
+}
+
+/// How long a connection waits for a lock before SQLite reports busy. With one writer
+/// this only covers checkpoints and backups.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read-only connections kept in the pool.
+const READERS: u32 = 8;
+
+/// An open, migrated database.
+pub struct Database {
+    path: PathBuf,
+    kind: DatabaseKind,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.path)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+/// Sets the pragmas every connection needs (see the crate README for why these).
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Database {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path, kind: DatabaseKind) -> Result<Self, StorageError> {
+        let mut writer = Connection::open(path)
+            .map_err(|e| StorageError::Database(format!("{}: {e}", path.display())))?;
+        configure(&writer)?;
+        migrate::apply(&mut writer, kind)?;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .with_init(|c| {
+                configure(c)?;
+                c.pragma_update(None, "query_only", "ON")
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .build(manager)?;
+        Ok(Self {
+            path: path.to_owned(),
+            kind,
+            readers,
+            writer: Mutex::new(writer),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Which database this is.
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    /// Runs `f` on a read-only pooled connection. Never waits for the writer.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let conn = self.readers.get()?;
+        f(&conn)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the single writer connection and
+    /// commits if it returns `Ok`; rolls back otherwise. Writers queue on a mutex, so none
+    /// ever sees `SQLITE_BUSY`.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        // A panic inside an earlier write dropped its transaction (rolled back); the
+        // connection is still sound, so a poisoned lock is taken over.
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` with the writer connection outside any transaction (backups, checkpoints).
+    pub(crate) fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut conn)
+    }
+
+    /// Copies the WAL into the database file and truncates it (on shutdown and before backups).
+    pub fn checkpoint(&self) -> Result<(), StorageError> {
+        self.with_writer(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+    }
+
+    /// `PRAGMA integrity_check`: `Ok` when SQLite answers `ok`.
+    pub fn integrity_check(&self) -> Result<(), StorageError> {
+        self.read(|c| integrity_check(c, &self.path))
+    }
+}
+
+/// Runs `PRAGMA integrity_check` on `conn`.
+pub(crate) fn integrity_check(conn: &Connection, path: &Path) -> Result<(), StorageError> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if rows == ["ok"] {
+        Ok(())
+    } else {
+        Err(StorageError::Corrupt {
+            path: path.to_owned(),
+            detail: rows.join("; "),
+        })
+    }
+}

@@ -1,0 +1,261 @@
+//! Repository traits in domain terms, and the records they return. [`crate::SqlitePortal`]
+//! and [`crate::SqliteTelemetry`] implement them; [`crate::conformance`] checks any
+//! implementation.
+
+mod records;
+
+pub use records::*;
+
+use crate::{StorageError, UnixTime};
+use mosis_domain::{AppId, KeyId, PublicKey};
+
+/// Shorthand for storage results.
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// People who sign in, their external identities and roles.
+pub trait Accounts {
+    /// Creates an account; `Conflict` if the name is taken.
+    fn create_account(&self, name: &str, email: Option<&str>, now: UnixTime) -> Result<Account>;
+    /// One account by id.
+    fn account(&self, id: AccountId) -> Result<Account>;
+    /// One account by its unique name.
+    fn account_by_name(&self, name: &str) -> Result<Account>;
+    /// The account an external identity (provider, subject) signs in as.
+    fn account_by_identity(&self, provider: &str, subject: &str) -> Result<Account>;
+    /// Links an identity to an account; `Conflict` if it is linked to an account already.
+    fn link_identity(
+        &self,
+        id: AccountId,
+        provider: &str,
+        subject: &str,
+        now: UnixTime,
+    ) -> Result<()>;
+    /// The identities linked to an account, as (provider, subject).
+    fn identities(&self, id: AccountId) -> Result<Vec<(String, String)>>;
+    /// Disables or re-enables an account.
+    fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<()>;
+    /// Grants a role (idempotent).
+    fn grant_role(&self, id: AccountId, role: Role, now: UnixTime) -> Result<()>;
+    /// Revokes a role (idempotent).
+    fn revoke_role(&self, id: AccountId, role: Role) -> Result<()>;
+    /// Every account, by id.
+    fn list_accounts(&self) -> Result<Vec<Account>>;
+    /// Whether any enabled account is an admin (the first-run bootstrap needs to know).
+    fn has_admin(&self) -> Result<bool>;
+}
+
+/// Developers' registered Ed25519 public keys.
+pub trait SigningKeys {
+    /// Registers a key for an account; `Conflict` if the key is registered already.
+    fn add_key(
+        &self,
+        account: AccountId,
+        key: &PublicKey,
+        label: &str,
+        now: UnixTime,
+    ) -> Result<SigningKeyRecord>;
+    /// One key by id.
+    fn key(&self, key_id: KeyId) -> Result<SigningKeyRecord>;
+    /// An account's keys, revoked ones included, oldest first.
+    fn keys_of(&self, account: AccountId) -> Result<Vec<SigningKeyRecord>>;
+    /// Revokes one of the account's keys; `NotFound` if it is not theirs.
+    fn revoke_key(&self, account: AccountId, key_id: KeyId, now: UnixTime) -> Result<()>;
+}
+
+/// Registered app ids and their owners.
+pub trait Apps {
+    /// Registers an app id to an owner; `Conflict` if it is taken.
+    fn create_app(
+        &self,
+        app_id: &AppId,
+        owner: AccountId,
+        name: &str,
+        now: UnixTime,
+    ) -> Result<App>;
+    /// One app.
+    fn app(&self, app_id: &AppId) -> Result<App>;
+    /// The apps an account owns, by id.
+    fn apps_of(&self, owner: AccountId) -> Result<Vec<App>>;
+    /// Updates the listing name (from the latest upload's manifest).
+    fn set_app_name(&self, app_id: &AppId, name: &str) -> Result<()>;
+    /// An admin's override of risk-based auto-approval (`None` follows the operator setting).
+    fn set_auto_approve(&self, app_id: &AppId, auto_approve: Option<bool>) -> Result<()>;
+}
+
+/// Uploaded versions and their review state machine.
+pub trait Versions {
+    /// Records an upload in state `pending`; `Conflict` if that version exists.
+    fn create_version(&self, new: &NewVersion, now: UnixTime) -> Result<VersionRecord>;
+    /// One version of an app.
+    fn version(&self, app_id: &AppId, version: &semver::Version) -> Result<VersionRecord>;
+    /// One version by id.
+    fn version_by_id(&self, id: VersionId) -> Result<VersionRecord>;
+    /// An app's versions, newest (by semantic version) first.
+    fn versions_of(&self, app_id: &AppId) -> Result<Vec<VersionRecord>>;
+    /// Every version in a state, oldest upload first (the reviewer queue).
+    fn versions_in_state(&self, state: VersionState) -> Result<Vec<VersionRecord>>;
+    /// Moves a version from `from` to `to` (with a reason for rejections); `Conflict` if
+    /// it is no longer in `from` — a compare-and-set, so two reviewers cannot both act.
+    fn transition(
+        &self,
+        id: VersionId,
+        from: VersionState,
+        to: VersionState,
+        reason: Option<&str>,
+        now: UnixTime,
+    ) -> Result<VersionRecord>;
+    /// Stores the automated review report (JSON).
+    fn set_report(&self, id: VersionId, report_json: &str, now: UnixTime) -> Result<()>;
+}
+
+/// Published releases and the index serial, changed together.
+pub trait Releases {
+    /// Publishes a version on a channel, in one transaction: moves it from `from` to
+    /// `published`, stores the signed statement, and bumps the channel's index serial,
+    /// which it returns. Promoting beta → stable is publishing a published version on
+    /// `stable`.
+    fn publish(
+        &self,
+        id: VersionId,
+        from: VersionState,
+        channel: Channel,
+        statement: &str,
+        now: UnixTime,
+    ) -> Result<u64>;
+    /// Suspends a published version, removing it from every channel's index (bumping
+    /// their serials).
+    fn suspend(&self, id: VersionId, now: UnixTime) -> Result<()>;
+    /// The current release of every app on a channel: its newest published version there.
+    fn current_releases(&self, channel: Channel) -> Result<Vec<Release>>;
+    /// A channel's index serial (0 before anything was published).
+    fn index_serial(&self, channel: Channel) -> Result<u64>;
+}
+
+/// The queue of automated review jobs, claimed with leases.
+pub trait ReviewQueue {
+    /// Queues a job for a version; `Conflict` if it has one.
+    fn enqueue(&self, version: VersionId, now: UnixTime) -> Result<JobId>;
+    /// Claims the oldest claimable job (queued, or running with an expired lease) for
+    /// `lease_secs`. A job whose lease expired after `max_attempts` claims is marked
+    /// errored instead, for a human.
+    fn claim(
+        &self,
+        worker: &str,
+        lease_secs: i64,
+        max_attempts: u32,
+        now: UnixTime,
+    ) -> Result<Option<ReviewJob>>;
+    /// Marks a claimed job done; `Conflict` if the worker no longer holds its lease.
+    fn finish_job(&self, job: JobId, worker: &str, now: UnixTime) -> Result<()>;
+    /// Records a failed attempt: back to the queue, or errored after `max_attempts`.
+    fn fail_job(
+        &self,
+        job: JobId,
+        worker: &str,
+        error: &str,
+        max_attempts: u32,
+        now: UnixTime,
+    ) -> Result<JobState>;
+    /// One job.
+    fn job(&self, job: JobId) -> Result<ReviewJob>;
+    /// Jobs waiting or running.
+    fn queue_depth(&self) -> Result<u64>;
+}
+
+/// API tokens (stored as hashes).
+pub trait Tokens {
+    /// Stores a new token; `Conflict` if the prefix is taken.
+    fn create_token(&self, new: &NewToken, now: UnixTime) -> Result<TokenRecord>;
+    /// The token with this prefix (the caller compares the hash in constant time).
+    fn token_by_prefix(&self, prefix: &str) -> Result<TokenRecord>;
+    /// An account's tokens, newest first.
+    fn tokens_of(&self, account: AccountId) -> Result<Vec<TokenRecord>>;
+    /// Revokes one of the account's tokens; `NotFound` if it is not theirs.
+    fn revoke_token(&self, account: AccountId, id: TokenId, now: UnixTime) -> Result<()>;
+    /// Records a use.
+    fn touch_token(&self, id: TokenId, now: UnixTime) -> Result<()>;
+}
+
+/// Browser sessions, revocable by id.
+pub trait Sessions {
+    /// Starts a session.
+    fn create_session(
+        &self,
+        id: &str,
+        account: AccountId,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<SessionRecord>;
+    /// One session.
+    fn session(&self, id: &str) -> Result<SessionRecord>;
+    /// Records activity (for idle expiry).
+    fn touch_session(&self, id: &str, now: UnixTime) -> Result<()>;
+    /// Ends a session (logout).
+    fn revoke_session(&self, id: &str, now: UnixTime) -> Result<()>;
+    /// Ends every session of an account (admin action); returns how many.
+    fn revoke_sessions_of(&self, account: AccountId, now: UnixTime) -> Result<u64>;
+}
+
+/// `mosis login` device authorisations.
+pub trait DeviceAuthorizations {
+    /// Starts one; the device code is stored only as a hash. `Conflict` on a reused code.
+    fn start_device_auth(&self, new: &NewDeviceAuth, now: UnixTime) -> Result<DeviceAuth>;
+    /// Looks one up by the code the user types.
+    fn device_auth_by_user_code(&self, user_code: &str) -> Result<DeviceAuth>;
+    /// Looks one up by the hash of the device's code.
+    fn device_auth_by_code_hash(&self, code_hash: &[u8]) -> Result<DeviceAuth>;
+    /// Approves (`Some(account)`, with the scopes granted) or denies (`None`) a pending,
+    /// unexpired authorisation; `Conflict` otherwise.
+    fn decide_device_auth(
+        &self,
+        user_code: &str,
+        approver: Option<AccountId>,
+        scopes: &[String],
+        now: UnixTime,
+    ) -> Result<DeviceAuth>;
+    /// Marks an approved authorisation consumed (its token was issued); `Conflict` if it
+    /// is not approved, so a code yields one token only.
+    fn consume_device_auth(&self, code_hash: &[u8], now: UnixTime) -> Result<DeviceAuth>;
+}
+
+/// The audit log of security-relevant events.
+pub trait AuditLog {
+    /// Appends an entry; returns its id.
+    fn record_audit(&self, entry: &AuditEntry, now: UnixTime) -> Result<i64>;
+    /// Entries newest first, optionally one actor's, before an id (for paging).
+    fn audit_entries(
+        &self,
+        actor: Option<AccountId>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>>;
+}
+
+/// Device telemetry in `telemetry.db`.
+pub trait Telemetry {
+    /// Stores a batch of events in one transaction; returns how many.
+    fn insert_events(&self, events: &[TelemetryEvent], received_at: UnixTime) -> Result<usize>;
+    /// Events of an app in `[from, to)`, oldest first.
+    fn events_between(
+        &self,
+        app_id: &AppId,
+        from: UnixTime,
+        to: UnixTime,
+    ) -> Result<Vec<TelemetryEvent>>;
+    /// Deletes raw events older than `before` (retention); returns how many.
+    fn delete_events_before(&self, before: UnixTime) -> Result<u64>;
+    /// Writes (replaces) one day's roll-up.
+    fn upsert_rollup(&self, rollup: &DailyRollup) -> Result<()>;
+    /// An app's roll-ups, by version and day.
+    fn rollups(&self, app_id: &AppId) -> Result<Vec<DailyRollup>>;
+    /// Counts one crash into its group (creating the group on first sight).
+    fn record_crash(
+        &self,
+        app_id: &AppId,
+        signature: &str,
+        stack: &str,
+        at: UnixTime,
+    ) -> Result<()>;
+    /// An app's crash groups, most frequent first.
+    fn crash_groups(&self, app_id: &AppId) -> Result<Vec<CrashGroup>>;
+}

@@ -1,0 +1,244 @@
+//! Accounts, identities, roles, and developers' signing keys.
+
+use super::{SqlitePortal, conflict_as, one, parse, touched};
+use crate::repos::{Account, AccountId, Accounts, Result, Role, SigningKeyRecord, SigningKeys};
+use crate::{StorageError, UnixTime};
+use mosis_domain::{KeyId, PublicKey};
+use rusqlite::{Connection, Row};
+use std::collections::BTreeSet;
+
+const ACCOUNT_COLUMNS: &str = "id, name, email, disabled, created_at";
+
+fn account_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Account> {
+    let id = AccountId(row.get(0)?);
+    let mut stmt = conn.prepare_cached("SELECT role FROM account_roles WHERE account_id = ?1")?;
+    let roles = stmt
+        .query_map([id.0], |r| r.get::<_, String>(0))?
+        .map(|r| r.and_then(|s| parse::<Role>(&s, "role")))
+        .collect::<rusqlite::Result<BTreeSet<Role>>>()?;
+    Ok(Account {
+        id,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        disabled: row.get(3)?,
+        roles,
+        created_at: row.get(4)?,
+    })
+}
+
+fn account_where(
+    conn: &Connection,
+    clause: &str,
+    param: &dyn rusqlite::ToSql,
+) -> rusqlite::Result<Account> {
+    conn.query_row(
+        &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {clause}"),
+        [param],
+        |r| account_row(conn, r),
+    )
+}
+
+impl Accounts for SqlitePortal {
+    fn create_account(&self, name: &str, email: Option<&str>, now: UnixTime) -> Result<Account> {
+        let id = conflict_as(
+            self.db.write(|tx| {
+                tx.execute(
+                    "INSERT INTO accounts (name, email, created_at) VALUES (?1, ?2, ?3)",
+                    (name, email, now),
+                )?;
+                Ok(tx.last_insert_rowid())
+            }),
+            || format!("an account named {name} exists"),
+        )?;
+        self.account(AccountId(id))
+    }
+
+    fn account(&self, id: AccountId) -> Result<Account> {
+        self.db.read(|c| {
+            one(account_where(c, "id = ?1", &id.0), || {
+                format!("account {id}")
+            })
+        })
+    }
+
+    fn account_by_name(&self, name: &str) -> Result<Account> {
+        self.db.read(|c| {
+            one(account_where(c, "name = ?1", &name), || {
+                format!("account {name}")
+            })
+        })
+    }
+
+    fn account_by_identity(&self, provider: &str, subject: &str) -> Result<Account> {
+        self.db.read(|c| {
+            one(
+                c.query_row(
+                    &format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = \
+                         (SELECT account_id FROM identities WHERE provider = ?1 AND subject = ?2)"
+                    ),
+                    [provider, subject],
+                    |r| account_row(c, r),
+                ),
+                || format!("account for {provider} identity {subject}"),
+            )
+        })
+    }
+
+    fn link_identity(
+        &self,
+        id: AccountId,
+        provider: &str,
+        subject: &str,
+        now: UnixTime,
+    ) -> Result<()> {
+        let linked = self.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO identities (provider, subject, account_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                (provider, subject, id.0, now),
+            )?;
+            Ok(())
+        });
+        match linked {
+            // A missing account violates the foreign key: say so rather than "conflict".
+            Err(StorageError::Conflict { .. }) if self.account(id).is_err() => {
+                Err(StorageError::not_found(format!("account {id}")))
+            }
+            other => conflict_as(other, || {
+                format!("the {provider} identity {subject} is linked to an account already")
+            }),
+        }
+    }
+
+    fn identities(&self, id: AccountId) -> Result<Vec<(String, String)>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare("SELECT provider, subject FROM identities WHERE account_id = ?1 ORDER BY provider, subject")?;
+            Ok(stmt.query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<()> {
+        self.db.write(|tx| {
+            touched(
+                tx.execute(
+                    "UPDATE accounts SET disabled = ?1 WHERE id = ?2",
+                    (disabled, id.0),
+                )?,
+                || format!("account {id}"),
+            )
+        })
+    }
+
+    fn grant_role(&self, id: AccountId, role: Role, now: UnixTime) -> Result<()> {
+        self.account(id)?;
+        self.db.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO account_roles (account_id, role, granted_at) VALUES (?1, ?2, ?3)",
+                (id.0, role.as_str(), now),
+            )?;
+            Ok(())
+        })
+    }
+
+    fn revoke_role(&self, id: AccountId, role: Role) -> Result<()> {
+        self.account(id)?;
+        self.db.write(|tx| {
+            tx.execute(
+                "DELETE FROM account_roles WHERE account_id = ?1 AND role = ?2",
+                (id.0, role.as_str()),
+            )?;
+            Ok(())
+        })
+    }
+
+    fn list_accounts(&self) -> Result<Vec<Account>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+            ))?;
+            Ok(stmt
+                .query_map([], |r| account_row(c, r))?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn has_admin(&self) -> Result<bool> {
+        self.db.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM account_roles r JOIN accounts a ON a.id = r.account_id \
+                 WHERE r.role = 'admin' AND a.disabled = 0)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+}
+
+const KEY_COLUMNS: &str = "key_id, account_id, public_key, label, created_at, revoked_at";
+
+fn key_row(row: &Row<'_>) -> rusqlite::Result<SigningKeyRecord> {
+    let public: String = row.get(2)?;
+    Ok(SigningKeyRecord {
+        key_id: parse(&row.get::<_, String>(0)?, "key id")?,
+        account_id: AccountId(row.get(1)?),
+        public_key: PublicKey::from_base64(&public).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
+        })?,
+        label: row.get(3)?,
+        created_at: row.get(4)?,
+        revoked_at: row.get(5)?,
+    })
+}
+
+impl SigningKeys for SqlitePortal {
+    fn add_key(
+        &self,
+        account: AccountId,
+        key: &PublicKey,
+        label: &str,
+        now: UnixTime,
+    ) -> Result<SigningKeyRecord> {
+        self.account(account)?;
+        conflict_as(
+            self.db.write(|tx| {
+                tx.execute(
+                    "INSERT INTO signing_keys (key_id, account_id, public_key, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    (key.key_id().to_string(), account.0, key.to_base64(), label, now),
+                )?;
+                Ok(())
+            }),
+            || format!("key {} is registered already", key.key_id()),
+        )?;
+        self.key(key.key_id())
+    }
+
+    fn key(&self, key_id: KeyId) -> Result<SigningKeyRecord> {
+        self.db.read(|c| {
+            one(
+                c.query_row(
+                    &format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE key_id = ?1"),
+                    [key_id.to_string()],
+                    key_row,
+                ),
+                || format!("key {key_id}"),
+            )
+        })
+    }
+
+    fn keys_of(&self, account: AccountId) -> Result<Vec<SigningKeyRecord>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare(&format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE account_id = ?1 ORDER BY created_at, key_id"))?;
+            Ok(stmt.query_map([account.0], key_row)?.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn revoke_key(&self, account: AccountId, key_id: KeyId, now: UnixTime) -> Result<()> {
+        self.db.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE signing_keys SET revoked_at = coalesce(revoked_at, ?1) WHERE key_id = ?2 AND account_id = ?3",
+                (now, key_id.to_string(), account.0),
+            )?;
+            touched(changed, || format!("key {key_id} of account {account}"))
+        })
+    }
+}

@@ -1,0 +1,278 @@
+//! Versions, their state machine, releases and the index serial.
+
+use super::{SqlitePortal, conflict_as, one, parse, touched};
+use crate::repos::{
+    AccountId, Channel, NewVersion, Release, Releases, Result, VersionId, VersionRecord,
+    VersionState, Versions,
+};
+use crate::{StorageError, UnixTime};
+use mosis_domain::AppId;
+use rusqlite::{Row, Transaction};
+
+const COLUMNS: &str = "id, app_id, version, state, channel, size, sha256, key_id, manifest, report, reject_reason, \
+                       uploaded_by, created_at, updated_at";
+
+fn version_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
+    let channel: Option<String> = row.get(4)?;
+    Ok(VersionRecord {
+        id: VersionId(row.get(0)?),
+        app_id: parse(&row.get::<_, String>(1)?, "app id")?,
+        version: parse(&row.get::<_, String>(2)?, "version")?,
+        state: parse(&row.get::<_, String>(3)?, "state")?,
+        channel: channel.map(|c| parse(&c, "channel")).transpose()?,
+        size: row.get::<_, i64>(5)?.try_into().unwrap_or(0),
+        sha256: parse(&row.get::<_, String>(6)?, "sha256")?,
+        key_id: parse(&row.get::<_, String>(7)?, "key id")?,
+        manifest_json: row.get(8)?,
+        report_json: row.get(9)?,
+        reject_reason: row.get(10)?,
+        uploaded_by: AccountId(row.get(11)?),
+        created_at: row.get(12)?,
+        updated_at: row.get(13)?,
+    })
+}
+
+fn version_in(tx: &Transaction<'_>, id: VersionId) -> Result<VersionRecord> {
+    one(
+        tx.query_row(
+            &format!("SELECT {COLUMNS} FROM versions WHERE id = ?1"),
+            [id.0],
+            version_row,
+        ),
+        || format!("version {id}"),
+    )
+}
+
+/// Compare-and-set of a version's state inside `tx`.
+fn move_state(
+    tx: &Transaction<'_>,
+    id: VersionId,
+    from: VersionState,
+    to: VersionState,
+    now: UnixTime,
+) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE versions SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state = ?4",
+        (to.as_str(), now, id.0, from.as_str()),
+    )?;
+    if changed == 0 {
+        let current = version_in(tx, id)?;
+        return Err(StorageError::conflict(format!(
+            "version {} {} is {}, not {from}",
+            current.app_id, current.version, current.state
+        )));
+    }
+    Ok(())
+}
+
+fn bump_serial(tx: &Transaction<'_>, channel: Channel, now: UnixTime) -> Result<u64> {
+    let serial: i64 = tx.query_row(
+        "INSERT INTO index_serials (channel, serial, updated_at) VALUES (?1, 1, ?2) \
+         ON CONFLICT (channel) DO UPDATE SET serial = serial + 1, updated_at = excluded.updated_at RETURNING serial",
+        (channel.as_str(), now),
+        |r| r.get(0),
+    )?;
+    Ok(u64::try_from(serial).unwrap_or(0))
+}
+
+impl Versions for SqlitePortal {
+    fn create_version(&self, new: &NewVersion, now: UnixTime) -> Result<VersionRecord> {
+        let id = conflict_as(
+            self.db.write(|tx| {
+                tx.execute(
+                    "INSERT INTO versions (app_id, version, state, size, sha256, key_id, manifest, uploaded_by, created_at, updated_at) \
+                     VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                    (
+                        new.app_id.as_str(),
+                        new.version.to_string(),
+                        i64::try_from(new.size).unwrap_or(i64::MAX),
+                        new.sha256.to_string(),
+                        new.key_id.to_string(),
+                        &new.manifest_json,
+                        new.uploaded_by.0,
+                        now,
+                    ),
+                )?;
+                Ok(VersionId(tx.last_insert_rowid()))
+            }),
+            || format!("version {} of {} exists, or its app, key or uploader does not", new.version, new.app_id),
+        )?;
+        self.version_by_id(id)
+    }
+
+    fn version(&self, app_id: &AppId, version: &semver::Version) -> Result<VersionRecord> {
+        self.db.read(|c| {
+            one(
+                c.query_row(
+                    &format!("SELECT {COLUMNS} FROM versions WHERE app_id = ?1 AND version = ?2"),
+                    [app_id.as_str(), &version.to_string()],
+                    version_row,
+                ),
+                || format!("version {version} of {app_id}"),
+            )
+        })
+    }
+
+    fn version_by_id(&self, id: VersionId) -> Result<VersionRecord> {
+        self.db.read(|c| {
+            one(
+                c.query_row(
+                    &format!("SELECT {COLUMNS} FROM versions WHERE id = ?1"),
+                    [id.0],
+                    version_row,
+                ),
+                || format!("version {id}"),
+            )
+        })
+    }
+
+    fn versions_of(&self, app_id: &AppId) -> Result<Vec<VersionRecord>> {
+        let mut versions: Vec<VersionRecord> = self.db.read(|c| {
+            let mut stmt =
+                c.prepare(&format!("SELECT {COLUMNS} FROM versions WHERE app_id = ?1"))?;
+            Ok(stmt
+                .query_map([app_id.as_str()], version_row)?
+                .collect::<rusqlite::Result<_>>()?)
+        })?;
+        versions.sort_by(|a, b| b.version.cmp(&a.version));
+        Ok(versions)
+    }
+
+    fn versions_in_state(&self, state: VersionState) -> Result<Vec<VersionRecord>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM versions WHERE state = ?1 ORDER BY created_at, id"
+            ))?;
+            Ok(stmt
+                .query_map([state.as_str()], version_row)?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn transition(
+        &self,
+        id: VersionId,
+        from: VersionState,
+        to: VersionState,
+        reason: Option<&str>,
+        now: UnixTime,
+    ) -> Result<VersionRecord> {
+        self.db.write(|tx| {
+            move_state(tx, id, from, to, now)?;
+            if let Some(reason) = reason {
+                tx.execute(
+                    "UPDATE versions SET reject_reason = ?1 WHERE id = ?2",
+                    (reason, id.0),
+                )?;
+            }
+            version_in(tx, id)
+        })
+    }
+
+    fn set_report(&self, id: VersionId, report_json: &str, now: UnixTime) -> Result<()> {
+        self.db.write(|tx| {
+            touched(
+                tx.execute(
+                    "UPDATE versions SET report = ?1, updated_at = ?2 WHERE id = ?3",
+                    (report_json, now, id.0),
+                )?,
+                || format!("version {id}"),
+            )
+        })
+    }
+}
+
+impl Releases for SqlitePortal {
+    fn publish(
+        &self,
+        id: VersionId,
+        from: VersionState,
+        channel: Channel,
+        statement: &str,
+        now: UnixTime,
+    ) -> Result<u64> {
+        self.db.write(|tx| {
+            if from != VersionState::Published {
+                move_state(tx, id, from, VersionState::Published, now)?;
+            } else if version_in(tx, id)?.state != VersionState::Published {
+                return Err(StorageError::conflict(format!("version {id} is not published")));
+            }
+            // A version lives on its best channel: stable wins over beta.
+            tx.execute(
+                "UPDATE versions SET channel = CASE WHEN channel = 'stable' THEN 'stable' ELSE ?1 END, updated_at = ?2 WHERE id = ?3",
+                (channel.as_str(), now, id.0),
+            )?;
+            tx.execute(
+                "INSERT INTO releases (version_id, channel, statement, published_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (version_id, channel) DO UPDATE SET statement = excluded.statement, published_at = excluded.published_at",
+                (id.0, channel.as_str(), statement, now),
+            )?;
+            bump_serial(tx, channel, now)
+        })
+    }
+
+    fn suspend(&self, id: VersionId, now: UnixTime) -> Result<()> {
+        self.db.write(|tx| {
+            move_state(
+                tx,
+                id,
+                VersionState::Published,
+                VersionState::Suspended,
+                now,
+            )?;
+            let channels: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT channel FROM releases WHERE version_id = ?1")?;
+                stmt.query_map([id.0], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            for channel in channels {
+                bump_serial(tx, parse(&channel, "channel")?, now)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn current_releases(&self, channel: Channel) -> Result<Vec<Release>> {
+        let rows: Vec<Release> = self.db.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT v.id, v.app_id, v.version, r.statement, r.published_at FROM releases r \
+                 JOIN versions v ON v.id = r.version_id WHERE r.channel = ?1 AND v.state = 'published'",
+            )?;
+            Ok(stmt
+                .query_map([channel.as_str()], |r| {
+                    Ok(Release {
+                        version_id: VersionId(r.get(0)?),
+                        app_id: parse(&r.get::<_, String>(1)?, "app id")?,
+                        version: parse(&r.get::<_, String>(2)?, "version")?,
+                        channel,
+                        statement: r.get(3)?,
+                        published_at: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?)
+        })?;
+        // The newest published version of each app (semantic-version order, not text order).
+        let mut newest: std::collections::BTreeMap<AppId, Release> =
+            std::collections::BTreeMap::new();
+        for release in rows {
+            match newest.get(&release.app_id) {
+                Some(current) if current.version >= release.version => {}
+                _ => {
+                    newest.insert(release.app_id.clone(), release);
+                }
+            }
+        }
+        Ok(newest.into_values().collect())
+    }
+
+    fn index_serial(&self, channel: Channel) -> Result<u64> {
+        self.db.read(|c| {
+            let serial: Option<i64> = rusqlite::OptionalExtension::optional(c.query_row(
+                "SELECT serial FROM index_serials WHERE channel = ?1",
+                [channel.as_str()],
+                |r| r.get(0),
+            ))?;
+            Ok(serial.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+        })
+    }
+}
