@@ -10,7 +10,10 @@ use std::time::Duration;
 const NOW: i64 = 1_796_398_245;
 
 fn open(data: &std::path::Path) -> (SqlitePortal, SqliteTelemetry) {
-    (SqlitePortal::open(&data.join("portal.db")).unwrap(), SqliteTelemetry::open(&data.join("telemetry.db")).unwrap())
+    (
+        SqlitePortal::open(&data.join("portal.db")).unwrap(),
+        SqliteTelemetry::open(&data.join("telemetry.db")).unwrap(),
+    )
 }
 
 #[test]
@@ -40,8 +43,17 @@ fn restore_brings_back_every_row() {
     let taken = {
         let (portal, telemetry) = open(data.path());
         let alice = portal.create_account("alice", None, NOW).unwrap();
-        portal.create_app(&AppId::parse("com.example.weather").unwrap(), alice.id, "Weather", NOW).unwrap();
-        let taken = backup::backup_now(&[portal.database(), telemetry.database()], &backups, 5, NOW).unwrap();
+        portal
+            .create_app(
+                &AppId::parse("com.example.weather").unwrap(),
+                alice.id,
+                "Weather",
+                NOW,
+            )
+            .unwrap();
+        let taken =
+            backup::backup_now(&[portal.database(), telemetry.database()], &backups, 5, NOW)
+                .unwrap();
         portal.create_account("mallory", None, NOW).unwrap();
         taken
     };
@@ -49,8 +61,15 @@ fn restore_brings_back_every_row() {
     assert_eq!(restored, [DatabaseKind::Portal, DatabaseKind::Telemetry]);
     let (portal, _) = open(data.path());
     assert!(portal.account_by_name("alice").is_ok());
-    assert!(portal.app(&AppId::parse("com.example.weather").unwrap()).is_ok());
-    assert!(portal.account_by_name("mallory").is_err(), "the restore replaced the later state");
+    assert!(
+        portal
+            .app(&AppId::parse("com.example.weather").unwrap())
+            .is_ok()
+    );
+    assert!(
+        portal.account_by_name("mallory").is_err(),
+        "the restore replaced the later state"
+    );
 }
 
 #[test]
@@ -58,7 +77,13 @@ fn a_corrupt_backup_is_refused_and_nothing_is_replaced() {
     let data = tempfile::tempdir().unwrap();
     let (portal, telemetry) = open(data.path());
     portal.create_account("alice", None, NOW).unwrap();
-    let taken = backup::backup_now(&[portal.database(), telemetry.database()], &data.path().join("backups"), 5, NOW).unwrap();
+    let taken = backup::backup_now(
+        &[portal.database(), telemetry.database()],
+        &data.path().join("backups"),
+        5,
+        NOW,
+    )
+    .unwrap();
     portal.database().checkpoint().unwrap();
     drop((portal, telemetry));
     // Corrupt the backup's first data page after the header.
@@ -71,16 +96,26 @@ fn a_corrupt_backup_is_refused_and_nothing_is_replaced() {
     let before = std::fs::read(data.path().join("portal.db")).unwrap();
     let err = backup::restore(&taken, data.path()).unwrap_err();
     assert!(matches!(err, StorageError::Corrupt { .. }), "{err}");
-    assert_eq!(std::fs::read(data.path().join("portal.db")).unwrap(), before, "the live database is untouched");
+    assert_eq!(
+        std::fs::read(data.path().join("portal.db")).unwrap(),
+        before,
+        "the live database is untouched"
+    );
 }
 
 #[test]
 fn restore_refuses_what_is_not_a_backup() {
     let data = tempfile::tempdir().unwrap();
     std::fs::write(data.path().join("notes.txt"), b"hello").unwrap();
-    assert!(matches!(backup::restore(&data.path().join("notes.txt"), data.path()), Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        backup::restore(&data.path().join("notes.txt"), data.path()),
+        Err(StorageError::NotFound { .. })
+    ));
     let empty = tempfile::tempdir().unwrap();
-    assert!(matches!(backup::restore(empty.path(), data.path()), Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        backup::restore(empty.path(), data.path()),
+        Err(StorageError::NotFound { .. })
+    ));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The blob store: streamed, size-limited, atomic writes; ranged reads; crash leftovers swept.
 
 use mosis_domain::{AppId, Sha256};
-use mosis_storage::{AccountId, BlobFile, BlobKey, BlobStore, FsBlobStore, PendingBlob, StorageError};
+use mosis_storage::{
+    AccountId, BlobFile, BlobKey, BlobStore, FsBlobStore, PendingBlob, StorageError,
+};
 use std::io::{Read, Write};
 
 fn key(version: &str) -> BlobKey {
@@ -13,7 +15,11 @@ fn key(version: &str) -> BlobKey {
     }
 }
 
-fn read_all(store: &FsBlobStore, key: &BlobKey, range: Option<std::ops::Range<u64>>) -> (Vec<u8>, u64) {
+fn read_all(
+    store: &FsBlobStore,
+    key: &BlobKey,
+    range: Option<std::ops::Range<u64>>,
+) -> (Vec<u8>, u64) {
     let (mut reader, total) = store.open(key, range).unwrap();
     let mut out = Vec::new();
     reader.read_to_end(&mut out).unwrap();
@@ -30,15 +36,37 @@ fn a_committed_blob_is_stored_under_its_layout_with_hash_and_size() {
         pending.write_all(chunk).unwrap();
     }
     assert_eq!(pending.written(), data.len() as u64);
-    assert!(!store.exists(&key("1.0.0")).unwrap(), "nothing is visible before commit");
+    assert!(
+        !store.exists(&key("1.0.0")).unwrap(),
+        "nothing is visible before commit"
+    );
     let info = pending.commit().unwrap();
-    assert_eq!((info.size, info.sha256), (data.len() as u64, Sha256::of(&data)));
-    let on_disk = dir.path().join("packages/7/com.example.weather/1.0.0/package.mpk");
+    assert_eq!(
+        (info.size, info.sha256),
+        (data.len() as u64, Sha256::of(&data))
+    );
+    let on_disk = dir
+        .path()
+        .join("packages/7/com.example.weather/1.0.0/package.mpk");
     assert_eq!(std::fs::read(on_disk).unwrap(), data);
-    assert_eq!(read_all(&store, &key("1.0.0"), None), (data.clone(), data.len() as u64));
-    assert_eq!(read_all(&store, &key("1.0.0"), Some(10..20)).0, &data[10..20]);
-    assert_eq!(read_all(&store, &key("1.0.0"), Some(299_990..400_000)).0, &data[299_990..], "a range is clamped");
-    assert!(read_all(&store, &key("1.0.0"), Some(500_000..600_000)).0.is_empty());
+    assert_eq!(
+        read_all(&store, &key("1.0.0"), None),
+        (data.clone(), data.len() as u64)
+    );
+    assert_eq!(
+        read_all(&store, &key("1.0.0"), Some(10..20)).0,
+        &data[10..20]
+    );
+    assert_eq!(
+        read_all(&store, &key("1.0.0"), Some(299_990..400_000)).0,
+        &data[299_990..],
+        "a range is clamped"
+    );
+    assert!(
+        read_all(&store, &key("1.0.0"), Some(500_000..600_000))
+            .0
+            .is_empty()
+    );
 }
 
 #[test]
@@ -47,10 +75,22 @@ fn going_over_the_limit_fails_at_once_and_leaves_nothing() {
     let store = FsBlobStore::open(&dir.path().join("packages")).unwrap();
     let mut pending = store.begin(&key("1.0.0"), 1000).unwrap();
     pending.write_all(&[0u8; 1000]).unwrap();
-    assert!(pending.write_all(&[0u8; 1]).is_err(), "the byte past the limit is refused");
-    assert!(matches!(pending.commit(), Err(StorageError::TooLarge { limit: 1000 })));
+    assert!(
+        pending.write_all(&[0u8; 1]).is_err(),
+        "the byte past the limit is refused"
+    );
+    assert!(matches!(
+        pending.commit(),
+        Err(StorageError::TooLarge { limit: 1000 })
+    ));
     assert!(!store.exists(&key("1.0.0")).unwrap());
-    assert_eq!(std::fs::read_dir(dir.path().join("packages/.incoming")).unwrap().count(), 0, "the temp file is gone");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("packages/.incoming"))
+            .unwrap()
+            .count(),
+        0,
+        "the temp file is gone"
+    );
 }
 
 #[test]
@@ -61,7 +101,12 @@ fn an_abandoned_write_leaves_nothing() {
     pending.write_all(b"half an upload").unwrap();
     drop(pending);
     assert!(!store.exists(&key("1.0.0")).unwrap());
-    assert_eq!(std::fs::read_dir(dir.path().join("packages/.incoming")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("packages/.incoming"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -78,7 +123,10 @@ fn temp_files_left_by_a_crash_are_removed_on_open() {
 fn missing_blobs_are_not_found_and_deleting_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let store = FsBlobStore::open(&dir.path().join("packages")).unwrap();
-    assert!(matches!(store.open(&key("9.9.9"), None), Err(StorageError::NotFound { .. })));
+    assert!(matches!(
+        store.open(&key("9.9.9"), None),
+        Err(StorageError::NotFound { .. })
+    ));
     let mut pending = store.begin(&key("1.0.0"), 100).unwrap();
     pending.write_all(b"x").unwrap();
     pending.commit().unwrap();

@@ -16,13 +16,23 @@ fn eight_readers_and_a_writer_never_see_an_error() {
     let reads = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = (0..8)
         .map(|_| {
-            let (store, stop, written, reads) = (Arc::clone(&store), Arc::clone(&stop), Arc::clone(&written), Arc::clone(&reads));
+            let (store, stop, written, reads) = (
+                Arc::clone(&store),
+                Arc::clone(&stop),
+                Arc::clone(&written),
+                Arc::clone(&reads),
+            );
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let floor = written.load(Ordering::SeqCst);
                     let seen = store.audit_entries(Some(account), None, 1).unwrap();
-                    let newest = seen.first().map_or(0, |r| r.entry.detail["n"].as_u64().unwrap());
-                    assert!(newest >= floor, "a reader saw {newest} after {floor} was committed");
+                    let newest = seen
+                        .first()
+                        .map_or(0, |r| r.entry.detail["n"].as_u64().unwrap());
+                    assert!(
+                        newest >= floor,
+                        "a reader saw {newest} after {floor} was committed"
+                    );
                     store.account(account).unwrap();
                     reads.fetch_add(1, Ordering::Relaxed);
                 }
@@ -57,7 +67,16 @@ fn eight_readers_and_a_writer_never_see_an_error() {
         reader.join().expect("no reader saw an error");
     }
     let n = written.load(Ordering::SeqCst);
-    assert!(n > 100 && reads.load(Ordering::Relaxed) > 100, "too little work to mean anything: {n} writes");
-    assert_eq!(store.audit_entries(Some(account), None, u32::MAX).unwrap().len() as u64, n);
+    assert!(
+        n > 100 && reads.load(Ordering::Relaxed) > 100,
+        "too little work to mean anything: {n} writes"
+    );
+    assert_eq!(
+        store
+            .audit_entries(Some(account), None, u32::MAX)
+            .unwrap()
+            .len() as u64,
+        n
+    );
     store.database().integrity_check().unwrap();
 }
