@@ -110,6 +110,24 @@ pub fn verify() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs the storage benchmark (`crates/mosis-storage/examples/bench_storage.rs`) in release mode.
+pub fn storage() -> anyhow::Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "--locked",
+        "-q",
+        "-p",
+        "mosis-storage",
+        "--example",
+        "bench_storage",
+        "--",
+    ])
+    .arg(workspace_root().join("bench-out/storage"));
+    run(cmd)
+}
+
 /// Creates a project with `mosis init` and adds `files` random files; returns its size in bytes.
 fn make_project(mosis: &Path, project: &Path, files: usize) -> anyhow::Result<u64> {
     quiet(

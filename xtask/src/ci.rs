@@ -3,8 +3,8 @@
 use crate::{cargo, run};
 use std::time::Instant;
 
-/// Runs fmt, clippy, rustdoc, then the tests (doc tests, then nextest when installed),
-/// so the test runner's summary is the last thing printed.
+/// Runs fmt, clippy, rustdoc, installs the test tools, then the tests (doc tests, then
+/// nextest when installed), so the test runner's summary is the last thing printed.
 pub fn all() -> anyhow::Result<()> {
     step("fmt", || {
         let mut cmd = cargo();
@@ -30,6 +30,7 @@ pub fn all() -> anyhow::Result<()> {
             .env("RUSTDOCFLAGS", "-D warnings");
         run(cmd)
     })?;
+    step("tools", crate::tools::ensure)?;
     if has_nextest() {
         step("doctest", || {
             let mut cmd = cargo();

@@ -3,6 +3,7 @@
 mod bench;
 mod ci;
 mod tidy;
+mod tools;
 
 use anyhow::{Context as _, bail};
 use std::path::PathBuf;
@@ -13,6 +14,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   ci              fmt check, clippy -D warnings, the whole test suite, cargo doc -D warnings
   bench verify    package verification and packing throughput against `openssl dgst -sha256`
+  bench storage   repository and blob-store cost against bare rusqlite and `cp`
+  tools           install the components tests start (Litestream) into tools/
   tidy            check that crates depend on each other only as the layering allows";
 
 fn main() -> anyhow::Result<()> {
@@ -21,6 +24,8 @@ fn main() -> anyhow::Result<()> {
     match args.as_slice() {
         ["ci"] => ci::all(),
         ["bench", "verify"] => bench::verify(),
+        ["bench", "storage"] => bench::storage(),
+        ["tools"] => tools::ensure(),
         ["tidy"] => tidy::check(&tidy::Graph::load()?),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod background;
 mod digest;
 mod error;
 mod file_list;
@@ -14,6 +15,7 @@ mod problem;
 mod project;
 mod walk;
 
+pub use background::BackgroundWriter;
 pub use digest::{Sha256, Sha256Hasher};
 pub use error::DomainError;
 pub use file_list::{FILE_LIST_FORMAT, FileEntry, FileList};
@@ -23,8 +25,8 @@ pub use installed::verify_directory;
 pub use keys::{PublicKey, SigningKey, write_new_key_pair};
 pub use manifest::{Manifest, Permission};
 pub use package::{
-    FILE_LIST_PATH, InvalidPackage, Limits, MANIFEST_PATH, PackError, PackSummary, SIGNATURE_PATH,
-    SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, verify_package,
+    FILE_LIST_PATH, IO_BUFFER_BYTES, InvalidPackage, Limits, MANIFEST_PATH, PackError, PackSummary,
+    SIGNATURE_PATH, SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, verify_package,
 };
 pub use path::{PackagePath, PathError};
 pub use problem::{Problem, ProblemCode};

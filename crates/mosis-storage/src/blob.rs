@@ -2,7 +2,7 @@
 
 use crate::error::StorageError;
 use crate::repos::AccountId;
-use mosis_domain::{AppId, Sha256, Sha256Hasher};
+use mosis_domain::{AppId, BackgroundWriter, IO_BUFFER_BYTES, Sha256, Sha256Hasher};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
@@ -120,14 +120,27 @@ impl FsBlobStore {
     }
 }
 
-/// A write in progress under `packages/.incoming/`.
+/// A write in progress under `packages/.incoming/`. Hashing happens on the caller's thread
+/// while a background thread writes the previous chunk.
 #[derive(Debug)]
 pub struct FsPendingBlob {
+    // Declared before `temp`: dropped first, so the writer thread stops before the temp
+    // file is removed.
+    writer: Writer,
     temp: tempfile::NamedTempFile,
     target: PathBuf,
     hasher: HashState,
     limit: u64,
     exceeded: bool,
+}
+
+/// The background writer, wrapped for `Debug`.
+struct Writer(Option<BackgroundWriter>);
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackgroundWriter")
+    }
 }
 
 /// `Sha256Hasher` without Debug, wrapped so the pending blob can derive it.
@@ -148,13 +161,18 @@ impl Write for FsPendingBlob {
                 format!("over the limit of {} bytes", self.limit),
             ));
         }
-        let n = self.temp.write(buf)?;
+        let writer = self
+            .writer
+            .0
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the blob was already committed"))?;
+        let n = writer.write(buf)?;
         self.hasher.0.update(&buf[..n]);
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.temp.flush()
+        self.writer.0.as_mut().map_or(Ok(()), Write::flush)
     }
 }
 
@@ -164,7 +182,9 @@ impl PendingBlob for FsPendingBlob {
             return Err(StorageError::TooLarge { limit: self.limit });
         }
         let target = self.target.clone();
-        self.temp.flush().map_err(StorageError::io(&target))?;
+        if let Some(writer) = self.writer.0.take() {
+            writer.finish().map_err(StorageError::io(&target))?;
+        }
         self.temp
             .as_file()
             .sync_all()
@@ -204,7 +224,12 @@ impl BlobStore for FsBlobStore {
             .prefix("blob-")
             .tempfile_in(&incoming)
             .map_err(StorageError::io(&incoming))?;
+        let file = temp
+            .as_file()
+            .try_clone()
+            .map_err(StorageError::io(temp.path()))?;
         Ok(FsPendingBlob {
+            writer: Writer(Some(BackgroundWriter::new(file, IO_BUFFER_BYTES))),
             temp,
             target: self.path(key),
             hasher: HashState(Sha256Hasher::new()),

@@ -1,6 +1,5 @@
 //! The `.mpk` package: a ZIP archive of the app's files, a signed file list, a manifest.
 
-mod background;
 mod eocd;
 mod limits;
 mod reader;
@@ -21,4 +20,4 @@ pub const SIGNATURE_PATH: &str = "META/signature.json";
 
 /// Size of the buffers files are streamed through, in bytes: large enough that hashing
 /// dominates system-call overhead, small enough that memory stays flat.
-pub(crate) const IO_BUFFER_BYTES: usize = 256 * 1024;
+pub const IO_BUFFER_BYTES: usize = 256 * 1024;

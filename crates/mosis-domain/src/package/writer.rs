@@ -1,9 +1,9 @@
 //! The deterministic package writer: the same directory always packs to the same bytes.
 
-use super::background::BackgroundWriter;
 use super::{
     FILE_LIST_PATH, IO_BUFFER_BYTES, Limits, MANIFEST_PATH, SIGNATURE_PATH, SignatureBlock,
 };
+use crate::background::BackgroundWriter;
 use crate::digest::Sha256Hasher;
 use crate::error::DomainError;
 use crate::file_list::{FileEntry, FileList};

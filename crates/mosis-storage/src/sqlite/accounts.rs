@@ -1,6 +1,6 @@
 //! Accounts, identities, roles, and developers' signing keys.
 
-use super::{SqlitePortal, conflict_as, one, parse, touched};
+use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
 use crate::repos::{Account, AccountId, Accounts, Result, Role, SigningKeyRecord, SigningKeys};
 use crate::{StorageError, UnixTime};
 use mosis_domain::{KeyId, PublicKey};
@@ -31,7 +31,8 @@ fn account_where(
     clause: &str,
     param: &dyn rusqlite::ToSql,
 ) -> rusqlite::Result<Account> {
-    conn.query_row(
+    query_one(
+        conn,
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {clause}"),
         [param],
         |r| account_row(conn, r),
@@ -42,7 +43,8 @@ impl Accounts for SqlitePortal {
     fn create_account(&self, name: &str, email: Option<&str>, now: UnixTime) -> Result<Account> {
         let id = conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(
+                    tx,
                     "INSERT INTO accounts (name, email, created_at) VALUES (?1, ?2, ?3)",
                     (name, email, now),
                 )?;
@@ -72,7 +74,8 @@ impl Accounts for SqlitePortal {
     fn account_by_identity(&self, provider: &str, subject: &str) -> Result<Account> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!(
                         "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = \
                          (SELECT account_id FROM identities WHERE provider = ?1 AND subject = ?2)"
@@ -93,7 +96,7 @@ impl Accounts for SqlitePortal {
         now: UnixTime,
     ) -> Result<()> {
         let linked = self.db.write(|tx| {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO identities (provider, subject, account_id, created_at) VALUES (?1, ?2, ?3, ?4)",
                 (provider, subject, id.0, now),
             )?;
@@ -120,7 +123,8 @@ impl Accounts for SqlitePortal {
     fn set_disabled(&self, id: AccountId, disabled: bool) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE accounts SET disabled = ?1 WHERE id = ?2",
                     (disabled, id.0),
                 )?,
@@ -132,7 +136,7 @@ impl Accounts for SqlitePortal {
     fn grant_role(&self, id: AccountId, role: Role, now: UnixTime) -> Result<()> {
         self.account(id)?;
         self.db.write(|tx| {
-            tx.execute(
+            exec(tx,
                 "INSERT OR IGNORE INTO account_roles (account_id, role, granted_at) VALUES (?1, ?2, ?3)",
                 (id.0, role.as_str(), now),
             )?;
@@ -143,7 +147,8 @@ impl Accounts for SqlitePortal {
     fn revoke_role(&self, id: AccountId, role: Role) -> Result<()> {
         self.account(id)?;
         self.db.write(|tx| {
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM account_roles WHERE account_id = ?1 AND role = ?2",
                 (id.0, role.as_str()),
             )?;
@@ -164,7 +169,7 @@ impl Accounts for SqlitePortal {
 
     fn has_admin(&self) -> Result<bool> {
         self.db.read(|c| {
-            Ok(c.query_row(
+            Ok(query_one(c,
                 "SELECT EXISTS (SELECT 1 FROM account_roles r JOIN accounts a ON a.id = r.account_id \
                  WHERE r.role = 'admin' AND a.disabled = 0)",
                 [],
@@ -201,7 +206,7 @@ impl SigningKeys for SqlitePortal {
         self.account(account)?;
         conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO signing_keys (key_id, account_id, public_key, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                     (key.key_id().to_string(), account.0, key.to_base64(), label, now),
                 )?;
@@ -215,7 +220,8 @@ impl SigningKeys for SqlitePortal {
     fn key(&self, key_id: KeyId) -> Result<SigningKeyRecord> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE key_id = ?1"),
                     [key_id.to_string()],
                     key_row,
@@ -234,7 +240,7 @@ impl SigningKeys for SqlitePortal {
 
     fn revoke_key(&self, account: AccountId, key_id: KeyId, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
-            let changed = tx.execute(
+            let changed = exec(tx,
                 "UPDATE signing_keys SET revoked_at = coalesce(revoked_at, ?1) WHERE key_id = ?2 AND account_id = ?3",
                 (now, key_id.to_string(), account.0),
             )?;

@@ -1,6 +1,6 @@
 //! Registered apps.
 
-use super::{SqlitePortal, conflict_as, one, parse, touched};
+use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
 use crate::repos::{AccountId, App, Apps, Result};
 use crate::{StorageError, UnixTime};
 use mosis_domain::AppId;
@@ -27,7 +27,8 @@ impl Apps for SqlitePortal {
         now: UnixTime,
     ) -> Result<App> {
         let created = self.db.write(|tx| {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO apps (app_id, owner_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 (app_id.as_str(), owner.0, name, now),
             )?;
@@ -46,7 +47,8 @@ impl Apps for SqlitePortal {
     fn app(&self, app_id: &AppId) -> Result<App> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {COLUMNS} FROM apps WHERE app_id = ?1"),
                     [app_id.as_str()],
                     app_row,
@@ -70,7 +72,8 @@ impl Apps for SqlitePortal {
     fn set_app_name(&self, app_id: &AppId, name: &str) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE apps SET name = ?1 WHERE app_id = ?2",
                     (name, app_id.as_str()),
                 )?,
@@ -82,7 +85,8 @@ impl Apps for SqlitePortal {
     fn set_auto_approve(&self, app_id: &AppId, auto_approve: Option<bool>) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE apps SET auto_approve = ?1 WHERE app_id = ?2",
                     (auto_approve, app_id.as_str()),
                 )?,

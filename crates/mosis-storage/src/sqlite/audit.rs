@@ -1,13 +1,13 @@
 //! The audit log.
 
-use super::SqlitePortal;
+use super::{SqlitePortal, exec};
 use crate::UnixTime;
 use crate::repos::{AccountId, AuditEntry, AuditLog, AuditRecord, Result};
 
 impl AuditLog for SqlitePortal {
     fn record_audit(&self, entry: &AuditEntry, now: UnixTime) -> Result<i64> {
         self.db.write(|tx| {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO audit_log (at, actor_id, action, target, detail, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 (now, entry.actor.map(|a| a.0), &entry.action, &entry.target, entry.detail.to_string(), &entry.ip),
             )?;

@@ -1,6 +1,8 @@
 //! API tokens, browser sessions and device authorisations.
 
-use super::{SqlitePortal, conflict_as, join_scopes, one, parse, split_scopes, touched};
+use super::{
+    SqlitePortal, conflict_as, exec, join_scopes, one, parse, query_one, split_scopes, touched,
+};
 use crate::repos::{
     AccountId, DeviceAuth, DeviceAuthState, DeviceAuthorizations, NewDeviceAuth, NewToken, Result,
     SessionRecord, Sessions, TokenId, TokenRecord, Tokens,
@@ -30,7 +32,7 @@ impl Tokens for SqlitePortal {
     fn create_token(&self, new: &NewToken, now: UnixTime) -> Result<TokenRecord> {
         let id = conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO api_tokens (account_id, name, prefix, hash, scopes, created_at, expires_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     (new.account_id.0, &new.name, &new.prefix, &new.hash, join_scopes(&new.scopes), now, new.expires_at),
@@ -40,7 +42,8 @@ impl Tokens for SqlitePortal {
             || "a token with that prefix exists, or the account does not".to_owned(),
         )?;
         self.db.read(|c| {
-            Ok(c.query_row(
+            Ok(query_one(
+                c,
                 &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"),
                 [id],
                 token_row,
@@ -51,7 +54,8 @@ impl Tokens for SqlitePortal {
     fn token_by_prefix(&self, prefix: &str) -> Result<TokenRecord> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE prefix = ?1"),
                     [prefix],
                     token_row,
@@ -75,7 +79,7 @@ impl Tokens for SqlitePortal {
     fn revoke_token(&self, account: AccountId, id: TokenId, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(tx,
                     "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?1) WHERE id = ?2 AND account_id = ?3",
                     (now, id.0, account.0),
                 )?,
@@ -87,7 +91,8 @@ impl Tokens for SqlitePortal {
     fn touch_token(&self, id: TokenId, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
                     (now, id.0),
                 )?,
@@ -120,7 +125,7 @@ impl Sessions for SqlitePortal {
     ) -> Result<SessionRecord> {
         conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at) VALUES (?1, ?2, ?3, ?3, ?4)",
                     (id, account.0, now, expires_at),
                 )?;
@@ -134,7 +139,8 @@ impl Sessions for SqlitePortal {
     fn session(&self, id: &str) -> Result<SessionRecord> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"),
                     [id],
                     session_row,
@@ -147,7 +153,8 @@ impl Sessions for SqlitePortal {
     fn touch_session(&self, id: &str, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2",
                     (now, id),
                 )?,
@@ -159,7 +166,8 @@ impl Sessions for SqlitePortal {
     fn revoke_session(&self, id: &str, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE sessions SET revoked_at = coalesce(revoked_at, ?1) WHERE id = ?2",
                     (now, id),
                 )?,
@@ -170,7 +178,8 @@ impl Sessions for SqlitePortal {
 
     fn revoke_sessions_of(&self, account: AccountId, now: UnixTime) -> Result<u64> {
         self.db.write(|tx| {
-            let n = tx.execute(
+            let n = exec(
+                tx,
                 "UPDATE sessions SET revoked_at = ?1 WHERE account_id = ?2 AND revoked_at IS NULL",
                 (now, account.0),
             )?;
@@ -196,7 +205,8 @@ fn device_row(row: &Row<'_>) -> rusqlite::Result<DeviceAuth> {
 
 fn device_where(c: &Connection, clause: &str, param: &dyn rusqlite::ToSql) -> Result<DeviceAuth> {
     one(
-        c.query_row(
+        query_one(
+            c,
             &format!("SELECT {DEVICE_COLUMNS} FROM device_authorizations WHERE {clause}"),
             [param],
             device_row,
@@ -209,7 +219,7 @@ impl DeviceAuthorizations for SqlitePortal {
     fn start_device_auth(&self, new: &NewDeviceAuth, now: UnixTime) -> Result<DeviceAuth> {
         conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO device_authorizations (device_code_hash, user_code, scopes, state, created_at, expires_at) \
                      VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
                     (&new.code_hash, &new.user_code, join_scopes(&new.scopes), now, new.expires_at),
@@ -250,7 +260,7 @@ impl DeviceAuthorizations for SqlitePortal {
                 Some(_) => (DeviceAuthState::Approved, join_scopes(scopes)),
                 None => (DeviceAuthState::Denied, join_scopes(&current.scopes)),
             };
-            tx.execute(
+            exec(tx,
                 "UPDATE device_authorizations SET state = ?1, account_id = ?2, scopes = ?3, decided_at = ?4 WHERE user_code = ?5",
                 (state.as_str(), approver.map(|a| a.0), granted, now, user_code),
             )?;
@@ -260,7 +270,7 @@ impl DeviceAuthorizations for SqlitePortal {
 
     fn consume_device_auth(&self, code_hash: &[u8], now: UnixTime) -> Result<DeviceAuth> {
         self.db.write(|tx| {
-            let changed = tx.execute(
+            let changed = exec(tx,
                 "UPDATE device_authorizations SET state = 'consumed' WHERE device_code_hash = ?1 AND state = 'approved' AND expires_at > ?2",
                 (code_hash, now),
             )?;

@@ -68,6 +68,25 @@ where
     })
 }
 
+/// `query_row` through the connection's statement cache (the hot paths are point queries).
+fn query_one<T, P: rusqlite::Params>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
+/// `execute` through the connection's statement cache.
+fn exec<P: rusqlite::Params>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 /// Space-separated scope lists.
 fn join_scopes(scopes: &[String]) -> String {
     scopes.join(" ")

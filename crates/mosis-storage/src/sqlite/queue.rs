@@ -1,6 +1,6 @@
 //! The review job queue, claimed with leases.
 
-use super::{SqlitePortal, conflict_as, one, parse};
+use super::{SqlitePortal, conflict_as, exec, one, parse, query_one};
 use crate::repos::{JobId, JobState, Result, ReviewJob, ReviewQueue, VersionId};
 use crate::{StorageError, UnixTime};
 use rusqlite::{OptionalExtension as _, Row, Transaction};
@@ -21,7 +21,8 @@ fn job_row(row: &Row<'_>) -> rusqlite::Result<ReviewJob> {
 
 fn job_in(tx: &Transaction<'_>, job: JobId) -> Result<ReviewJob> {
     one(
-        tx.query_row(
+        query_one(
+            tx,
             &format!("SELECT {COLUMNS} FROM review_jobs WHERE id = ?1"),
             [job.0],
             job_row,
@@ -45,7 +46,7 @@ impl ReviewQueue for SqlitePortal {
     fn enqueue(&self, version: VersionId, now: UnixTime) -> Result<JobId> {
         conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO review_jobs (version_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2)",
                     (version.0, now),
                 )?;
@@ -64,7 +65,7 @@ impl ReviewQueue for SqlitePortal {
     ) -> Result<Option<ReviewJob>> {
         self.db.write(|tx| {
             // Jobs whose worker died after the last allowed attempt go to a human.
-            tx.execute(
+            exec(tx,
                 "UPDATE review_jobs SET state = 'errored', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?1, \
                  last_error = coalesce(last_error, 'the worker stopped responding') \
                  WHERE state = 'running' AND lease_expires_at <= ?1 AND attempts >= ?2",
@@ -79,7 +80,7 @@ impl ReviewQueue for SqlitePortal {
                 )
                 .optional()?;
             let Some(id) = next else { return Ok(None) };
-            tx.execute(
+            exec(tx,
                 "UPDATE review_jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, \
                  lease_expires_at = ?2, updated_at = ?3 WHERE id = ?4",
                 (worker, now + lease_secs, now, id),
@@ -91,7 +92,7 @@ impl ReviewQueue for SqlitePortal {
     fn finish_job(&self, job: JobId, worker: &str, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
             require_lease(tx, job, worker)?;
-            tx.execute(
+            exec(tx,
                 "UPDATE review_jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?1 WHERE id = ?2",
                 (now, job.0),
             )?;
@@ -110,7 +111,7 @@ impl ReviewQueue for SqlitePortal {
         self.db.write(|tx| {
             let current = require_lease(tx, job, worker)?;
             let next = if current.attempts >= max_attempts { JobState::Errored } else { JobState::Queued };
-            tx.execute(
+            exec(tx,
                 "UPDATE review_jobs SET state = ?1, lease_owner = NULL, lease_expires_at = NULL, last_error = ?2, updated_at = ?3 \
                  WHERE id = ?4",
                 (next.as_str(), error, now, job.0),
@@ -122,7 +123,8 @@ impl ReviewQueue for SqlitePortal {
     fn job(&self, job: JobId) -> Result<ReviewJob> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {COLUMNS} FROM review_jobs WHERE id = ?1"),
                     [job.0],
                     job_row,
@@ -134,7 +136,8 @@ impl ReviewQueue for SqlitePortal {
 
     fn queue_depth(&self) -> Result<u64> {
         self.db.read(|c| {
-            let n: i64 = c.query_row(
+            let n: i64 = query_one(
+                c,
                 "SELECT count(*) FROM review_jobs WHERE state IN ('queued', 'running')",
                 [],
                 |r| r.get(0),

@@ -1,6 +1,6 @@
 //! Device telemetry in `telemetry.db`.
 
-use super::{SqliteTelemetry, parse};
+use super::{SqliteTelemetry, exec, parse};
 use crate::UnixTime;
 use crate::repos::{CrashGroup, DailyRollup, Result, Telemetry, TelemetryEvent};
 use mosis_domain::AppId;
@@ -55,12 +55,12 @@ impl Telemetry for SqliteTelemetry {
 
     fn delete_events_before(&self, before: UnixTime) -> Result<u64> {
         self.db
-            .write(|tx| Ok(tx.execute("DELETE FROM events WHERE at < ?1", [before])? as u64))
+            .write(|tx| Ok(exec(tx, "DELETE FROM events WHERE at < ?1", [before])? as u64))
     }
 
     fn upsert_rollup(&self, r: &DailyRollup) -> Result<()> {
         self.db.write(|tx| {
-            tx.execute(
+            exec(tx,
                 "INSERT OR REPLACE INTO daily_rollups (app_id, version, day, installs, uninstalls, updates, launches, crashes, active_installs) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 (
@@ -110,7 +110,7 @@ impl Telemetry for SqliteTelemetry {
         at: UnixTime,
     ) -> Result<()> {
         self.db.write(|tx| {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO crash_groups (app_id, signature, first_seen, last_seen, occurrences, sample_stack) \
                  VALUES (?1, ?2, ?3, ?3, 1, ?4) ON CONFLICT (app_id, signature) DO UPDATE SET \
                  occurrences = occurrences + 1, first_seen = min(first_seen, excluded.first_seen), \

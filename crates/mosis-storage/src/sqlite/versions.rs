@@ -1,6 +1,6 @@
 //! Versions, their state machine, releases and the index serial.
 
-use super::{SqlitePortal, conflict_as, one, parse, touched};
+use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
 use crate::repos::{
     AccountId, Channel, NewVersion, Release, Releases, Result, VersionId, VersionRecord,
     VersionState, Versions,
@@ -34,7 +34,8 @@ fn version_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
 
 fn version_in(tx: &Transaction<'_>, id: VersionId) -> Result<VersionRecord> {
     one(
-        tx.query_row(
+        query_one(
+            tx,
             &format!("SELECT {COLUMNS} FROM versions WHERE id = ?1"),
             [id.0],
             version_row,
@@ -51,7 +52,8 @@ fn move_state(
     to: VersionState,
     now: UnixTime,
 ) -> Result<()> {
-    let changed = tx.execute(
+    let changed = exec(
+        tx,
         "UPDATE versions SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state = ?4",
         (to.as_str(), now, id.0, from.as_str()),
     )?;
@@ -66,7 +68,8 @@ fn move_state(
 }
 
 fn bump_serial(tx: &Transaction<'_>, channel: Channel, now: UnixTime) -> Result<u64> {
-    let serial: i64 = tx.query_row(
+    let serial: i64 = query_one(
+        tx,
         "INSERT INTO index_serials (channel, serial, updated_at) VALUES (?1, 1, ?2) \
          ON CONFLICT (channel) DO UPDATE SET serial = serial + 1, updated_at = excluded.updated_at RETURNING serial",
         (channel.as_str(), now),
@@ -79,7 +82,7 @@ impl Versions for SqlitePortal {
     fn create_version(&self, new: &NewVersion, now: UnixTime) -> Result<VersionRecord> {
         let id = conflict_as(
             self.db.write(|tx| {
-                tx.execute(
+                exec(tx,
                     "INSERT INTO versions (app_id, version, state, size, sha256, key_id, manifest, uploaded_by, created_at, updated_at) \
                      VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                     (
@@ -103,7 +106,8 @@ impl Versions for SqlitePortal {
     fn version(&self, app_id: &AppId, version: &semver::Version) -> Result<VersionRecord> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {COLUMNS} FROM versions WHERE app_id = ?1 AND version = ?2"),
                     [app_id.as_str(), &version.to_string()],
                     version_row,
@@ -116,7 +120,8 @@ impl Versions for SqlitePortal {
     fn version_by_id(&self, id: VersionId) -> Result<VersionRecord> {
         self.db.read(|c| {
             one(
-                c.query_row(
+                query_one(
+                    c,
                     &format!("SELECT {COLUMNS} FROM versions WHERE id = ?1"),
                     [id.0],
                     version_row,
@@ -160,7 +165,8 @@ impl Versions for SqlitePortal {
         self.db.write(|tx| {
             move_state(tx, id, from, to, now)?;
             if let Some(reason) = reason {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE versions SET reject_reason = ?1 WHERE id = ?2",
                     (reason, id.0),
                 )?;
@@ -172,7 +178,8 @@ impl Versions for SqlitePortal {
     fn set_report(&self, id: VersionId, report_json: &str, now: UnixTime) -> Result<()> {
         self.db.write(|tx| {
             touched(
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE versions SET report = ?1, updated_at = ?2 WHERE id = ?3",
                     (report_json, now, id.0),
                 )?,
@@ -198,11 +205,11 @@ impl Releases for SqlitePortal {
                 return Err(StorageError::conflict(format!("version {id} is not published")));
             }
             // A version lives on its best channel: stable wins over beta.
-            tx.execute(
+            exec(tx,
                 "UPDATE versions SET channel = CASE WHEN channel = 'stable' THEN 'stable' ELSE ?1 END, updated_at = ?2 WHERE id = ?3",
                 (channel.as_str(), now, id.0),
             )?;
-            tx.execute(
+            exec(tx,
                 "INSERT INTO releases (version_id, channel, statement, published_at) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (version_id, channel) DO UPDATE SET statement = excluded.statement, published_at = excluded.published_at",
                 (id.0, channel.as_str(), statement, now),
@@ -267,7 +274,8 @@ impl Releases for SqlitePortal {
 
     fn index_serial(&self, channel: Channel) -> Result<u64> {
         self.db.read(|c| {
-            let serial: Option<i64> = rusqlite::OptionalExtension::optional(c.query_row(
+            let serial: Option<i64> = rusqlite::OptionalExtension::optional(query_one(
+                c,
                 "SELECT serial FROM index_serials WHERE channel = ?1",
                 [channel.as_str()],
                 |r| r.get(0),

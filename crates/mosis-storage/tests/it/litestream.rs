@@ -130,3 +130,23 @@ fn a_litestream_replica_restores_every_row() {
         Some("u299@example.com")
     );
 }
+
+#[test]
+fn the_deployed_configuration_is_accepted_by_litestream() {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/litestream.yml");
+    let output = Command::new(litestream())
+        .args(["databases", "-config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        listed.contains("/data/portal.db") && listed.contains("/data/telemetry.db"),
+        "{listed}"
+    );
+}

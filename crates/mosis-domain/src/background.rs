@@ -1,12 +1,12 @@
-//! A `Write + Seek` that performs its writes on a second thread, so that packing hashes one
-//! chunk while the previous one is written: packing then runs at the speed of the slower of
-//! the two instead of their sum.
+//! A `Write + Seek` that performs its writes on a second thread, so that a caller hashing
+//! what it writes (packing, the portal's blob store) hashes one chunk while the previous one
+//! is written: it then runs at the speed of the slower of the two instead of their sum.
 
 use std::io::{self, Seek, SeekFrom, Write};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
-/// Chunks in flight; with [`super::IO_BUFFER_BYTES`] chunks this bounds the memory held.
+/// Chunks in flight; with [`crate::IO_BUFFER_BYTES`] chunks this bounds the memory held.
 const DEPTH: usize = 4;
 
 enum Command {
@@ -14,10 +14,11 @@ enum Command {
     Seek(u64),
 }
 
-/// Buffers writes into chunks and hands them to a writer thread. Seeks are answered from
+/// Buffers writes into `chunk`-sized pieces and hands them to a writer thread (at most
+/// four in flight). Seeks are answered from
 /// the position it tracks itself (no round trip); an error on the writer thread surfaces
 /// on the next call or at [`BackgroundWriter::finish`].
-pub(crate) struct BackgroundWriter {
+pub struct BackgroundWriter {
     sender: Option<SyncSender<Command>>,
     recycled: Receiver<Vec<u8>>,
     worker: Option<JoinHandle<io::Result<()>>>,
@@ -29,7 +30,7 @@ pub(crate) struct BackgroundWriter {
 
 impl BackgroundWriter {
     /// Starts the writer thread for `target`, which must be positioned at its start.
-    pub(crate) fn new<W: Write + Seek + Send + 'static>(mut target: W, chunk: usize) -> Self {
+    pub fn new<W: Write + Seek + Send + 'static>(mut target: W, chunk: usize) -> Self {
         let (sender, commands) = sync_channel::<Command>(DEPTH);
         let (give_back, recycled) = sync_channel::<Vec<u8>>(DEPTH + 1);
         let worker = std::thread::spawn(move || -> io::Result<()> {
@@ -58,7 +59,7 @@ impl BackgroundWriter {
     }
 
     /// Writes what is buffered, waits for the writer thread, and returns its result.
-    pub(crate) fn finish(mut self) -> io::Result<()> {
+    pub fn finish(mut self) -> io::Result<()> {
         self.send_pending()?;
         self.sender = None;
         self.join()
