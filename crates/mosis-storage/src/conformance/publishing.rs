@@ -1,0 +1,288 @@
+//! Apps, versions, releases and the review queue.
+
+use super::*;
+
+pub(super) fn apps<S: PortalStore>(s: &S) {
+    let alice = s.create_account("alice", None, NOW).expect("alice").id;
+    let bob = s.create_account("bob", None, NOW).expect("bob").id;
+    let id = app_id("com.example.weather");
+    let app = s.create_app(&id, alice, "Weather", NOW).expect("create");
+    assert_eq!(
+        (app.owner_id, app.name.as_str(), app.auto_approve),
+        (alice, "Weather", None)
+    );
+    assert!(
+        is_conflict(s.create_app(&id, bob, "Mine now", NOW)),
+        "an app id is registered once"
+    );
+    assert!(is_not_found(s.create_app(
+        &app_id("com.example.other"),
+        AccountId(9_999),
+        "x",
+        NOW
+    )));
+    assert_eq!(
+        s.app(&id).expect("app").owner_id,
+        alice,
+        "a refused claim changes nothing"
+    );
+    s.create_app(&app_id("com.example.atlas"), alice, "Atlas", NOW)
+        .expect("second app");
+    let ids: Vec<String> = s
+        .apps_of(alice)
+        .expect("apps")
+        .into_iter()
+        .map(|a| a.app_id.to_string())
+        .collect();
+    assert_eq!(ids, ["com.example.atlas", "com.example.weather"]);
+    s.set_app_name(&id, "Weather Pro").expect("rename");
+    s.set_auto_approve(&id, Some(false)).expect("override");
+    let app = s.app(&id).expect("app");
+    assert_eq!(
+        (app.name.as_str(), app.auto_approve),
+        ("Weather Pro", Some(false))
+    );
+    assert!(is_not_found(s.app(&app_id("com.example.none"))));
+    assert!(is_not_found(
+        s.set_app_name(&app_id("com.example.none"), "x")
+    ));
+}
+
+pub(super) fn versions<S: PortalStore>(s: &S) {
+    let (owner, public, app) = developer(s, "alice", "com.example.weather");
+    let v1 = upload(s, owner, &public, &app, "1.0.0");
+    assert_eq!(
+        (v1.state, v1.channel, v1.size),
+        (VersionState::Pending, None, 1234)
+    );
+    assert!(is_conflict(s.create_version(
+        &NewVersion {
+            app_id: app.clone(),
+            version: "1.0.0".parse().expect("version"),
+            size: 1,
+            sha256: Sha256::of(b"x"),
+            key_id: public.key_id(),
+            manifest_json: "{}".into(),
+            uploaded_by: owner,
+        },
+        NOW
+    )));
+    upload(s, owner, &public, &app, "1.10.0");
+    upload(s, owner, &public, &app, "1.9.0");
+    let order: Vec<String> = s
+        .versions_of(&app)
+        .expect("versions")
+        .into_iter()
+        .map(|v| v.version.to_string())
+        .collect();
+    assert_eq!(
+        order,
+        ["1.10.0", "1.9.0", "1.0.0"],
+        "newest by semantic version first"
+    );
+    assert_eq!(
+        s.version(&app, &"1.0.0".parse().expect("v"))
+            .expect("version")
+            .id,
+        v1.id
+    );
+
+    let moved = s
+        .transition(
+            v1.id,
+            VersionState::Pending,
+            VersionState::InReview,
+            None,
+            NOW + 1,
+        )
+        .expect("to review");
+    assert_eq!(
+        (moved.state, moved.updated_at),
+        (VersionState::InReview, NOW + 1)
+    );
+    assert!(
+        is_conflict(s.transition(
+            v1.id,
+            VersionState::Pending,
+            VersionState::Rejected,
+            None,
+            NOW
+        )),
+        "a transition is a compare-and-set"
+    );
+    let rejected = s
+        .transition(
+            v1.id,
+            VersionState::InReview,
+            VersionState::Rejected,
+            Some("crashes on start"),
+            NOW + 2,
+        )
+        .expect("reject");
+    assert_eq!(rejected.reject_reason.as_deref(), Some("crashes on start"));
+    s.set_report(v1.id, r#"{"checks":[]}"#, NOW + 3)
+        .expect("report");
+    assert_eq!(
+        s.version_by_id(v1.id)
+            .expect("version")
+            .report_json
+            .as_deref(),
+        Some(r#"{"checks":[]}"#)
+    );
+    assert_eq!(
+        s.versions_in_state(VersionState::Pending)
+            .expect("pending")
+            .len(),
+        2
+    );
+    assert!(is_not_found(s.version_by_id(VersionId(9_999))));
+}
+
+pub(super) fn releases<S: PortalStore>(s: &S) {
+    let (owner, public, app) = developer(s, "alice", "com.example.weather");
+    assert_eq!(s.index_serial(Channel::Stable).expect("serial"), 0);
+    let v1 = upload(s, owner, &public, &app, "1.0.0");
+    assert!(
+        is_conflict(s.publish(v1.id, VersionState::InReview, Channel::Stable, "{}", NOW)),
+        "only from the stated state"
+    );
+    s.transition(
+        v1.id,
+        VersionState::Pending,
+        VersionState::InReview,
+        None,
+        NOW,
+    )
+    .expect("review");
+    assert_eq!(
+        s.publish(v1.id, VersionState::InReview, Channel::Beta, "beta-1", NOW)
+            .expect("publish"),
+        1
+    );
+    assert_eq!(
+        s.version_by_id(v1.id).expect("v1").channel,
+        Some(Channel::Beta)
+    );
+    assert!(
+        s.current_releases(Channel::Stable)
+            .expect("stable")
+            .is_empty()
+    );
+    assert_eq!(
+        s.current_releases(Channel::Beta).expect("beta")[0].statement,
+        "beta-1"
+    );
+    // Promotion: publish the published version on stable, no re-upload.
+    assert_eq!(
+        s.publish(
+            v1.id,
+            VersionState::Published,
+            Channel::Stable,
+            "stable-1",
+            NOW + 1
+        )
+        .expect("promote"),
+        1
+    );
+    assert_eq!(
+        s.version_by_id(v1.id).expect("v1").channel,
+        Some(Channel::Stable)
+    );
+    let v2 = upload(s, owner, &public, &app, "1.10.0");
+    s.transition(
+        v2.id,
+        VersionState::Pending,
+        VersionState::InReview,
+        None,
+        NOW,
+    )
+    .expect("review");
+    assert_eq!(
+        s.publish(
+            v2.id,
+            VersionState::InReview,
+            Channel::Stable,
+            "stable-2",
+            NOW + 2
+        )
+        .expect("publish"),
+        2
+    );
+    let current = s.current_releases(Channel::Stable).expect("stable");
+    assert_eq!(
+        (current.len(), current[0].version.to_string()),
+        (1, "1.10.0".to_owned()),
+        "the newest release per app"
+    );
+    s.suspend(v2.id, NOW + 3).expect("suspend");
+    assert_eq!(
+        s.index_serial(Channel::Stable).expect("serial"),
+        3,
+        "suspending changes the index"
+    );
+    assert_eq!(
+        s.current_releases(Channel::Stable).expect("stable")[0]
+            .version
+            .to_string(),
+        "1.0.0"
+    );
+    assert!(
+        is_conflict(s.suspend(v2.id, NOW)),
+        "suspending twice is refused"
+    );
+    assert_eq!(s.index_serial(Channel::Beta).expect("serial"), 1);
+}
+
+pub(super) fn review_queue<S: PortalStore>(s: &S) {
+    let (owner, public, app) = developer(s, "alice", "com.example.weather");
+    let v1 = upload(s, owner, &public, &app, "1.0.0");
+    let v2 = upload(s, owner, &public, &app, "1.1.0");
+    let j1 = s.enqueue(v1.id, NOW).expect("enqueue");
+    let j2 = s.enqueue(v2.id, NOW).expect("enqueue");
+    assert!(is_conflict(s.enqueue(v1.id, NOW)), "one job per version");
+    assert_eq!(s.queue_depth().expect("depth"), 2);
+
+    let claimed = s.claim("w1", 60, 3, NOW).expect("claim").expect("a job");
+    assert_eq!(
+        (claimed.id, claimed.state, claimed.attempts),
+        (j1, JobState::Running, 1),
+        "oldest first"
+    );
+    let other = s.claim("w2", 60, 3, NOW).expect("claim").expect("a job");
+    assert_eq!(other.id, j2, "a leased job is not handed out twice");
+    assert_eq!(s.claim("w3", 60, 3, NOW).expect("claim"), None);
+    s.finish_job(j2, "w2", NOW).expect("finish");
+    assert!(
+        is_conflict(s.finish_job(j2, "w2", NOW)),
+        "a finished job cannot finish again"
+    );
+
+    // w1 dies: after the lease expires another worker retries the job.
+    let retried = s
+        .claim("w3", 60, 3, NOW + 61)
+        .expect("claim")
+        .expect("expired lease");
+    assert_eq!(
+        (retried.id, retried.attempts, retried.lease_owner.as_deref()),
+        (j1, 2, Some("w3"))
+    );
+    assert!(
+        is_conflict(s.finish_job(j1, "w1", NOW + 62)),
+        "the old worker lost its lease"
+    );
+    assert_eq!(
+        s.fail_job(j1, "w3", "check panicked", 3, NOW + 62)
+            .expect("fail"),
+        JobState::Queued
+    );
+    let third = s
+        .claim("w4", 60, 3, NOW + 63)
+        .expect("claim")
+        .expect("requeued");
+    assert_eq!(third.attempts, 3);
+    assert_eq!(third.last_error.as_deref(), Some("check panicked"));
+    // The third attempt's worker dies too: the job goes to a human.
+    assert_eq!(s.claim("w5", 60, 3, NOW + 200).expect("claim"), None);
+    assert_eq!(s.job(j1).expect("job").state, JobState::Errored);
+    assert_eq!(s.queue_depth().expect("depth"), 0);
+}
