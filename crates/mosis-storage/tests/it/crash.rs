@@ -92,18 +92,29 @@ fn killed_mid_write_loses_nothing_committed() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let (sender, received) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            std::io::BufReader::new(stdout)
+            let numbers = std::io::BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
-                .filter_map(|l| l.trim().parse::<u64>().ok())
-                .collect::<Vec<_>>()
+                .filter_map(|l| l.trim().parse::<u64>().ok());
+            for i in numbers {
+                if sender.send(i).is_err() {
+                    break;
+                }
+            }
         });
-        // Kill at a different moment each round, mid-blob or mid-transaction.
-        std::thread::sleep(Duration::from_millis(150 + (round * 37) % 200));
+        // Once the child is under way (its first commit), kill it at a different moment
+        // each round: mid-blob or mid-transaction.
+        let first = received
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the child committed nothing within a minute");
+        committed.insert(first);
+        std::thread::sleep(Duration::from_millis(50 + (round * 37) % 200));
         child.kill().unwrap();
         child.wait().unwrap();
-        committed.extend(reader.join().unwrap());
+        reader.join().unwrap();
+        committed.extend(received.try_iter());
     }
     assert!(
         committed.len() as u64 > ROUNDS,
