@@ -475,3 +475,31 @@ fn several_problems_are_reported_together() {
         ],
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// Corrupting any bytes of a valid package never panics, stays within the memory
+    /// bound, and never yields a package whose signed content differs from the original.
+    #[test]
+    fn corrupted_packages_never_panic_or_pass_altered(
+        edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 1u8..=255), 1..8)
+    ) {
+        let original = valid_package();
+        let expected = verify_package(Cursor::new(&original), &Limits::default()).unwrap();
+        let mut bytes = original.clone();
+        for (at, flip) in &edits {
+            let i = at.index(bytes.len());
+            bytes[i] ^= flip;
+        }
+        let (result, peak) = peak_bytes(|| verify_package(Cursor::new(&bytes), &Limits::default()));
+        proptest::prop_assert!(peak < MAX_PEAK_BYTES, "allocated {} bytes", peak);
+        match result {
+            Ok(verified) => {
+                proptest::prop_assert_eq!(verified.file_list(), expected.file_list());
+                proptest::prop_assert_eq!(verified.manifest(), expected.manifest());
+            }
+            Err(invalid) => proptest::prop_assert!(!invalid.problems.is_empty()),
+        }
+    }
+}
