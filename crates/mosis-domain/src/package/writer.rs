@@ -4,7 +4,7 @@ use super::{
     FILE_LIST_PATH, IO_BUFFER_BYTES, Limits, MANIFEST_PATH, SIGNATURE_PATH, SignatureBlock,
 };
 use crate::background::BackgroundWriter;
-use crate::digest::Sha256Hasher;
+use crate::digest::{Sha256, Sha256Hasher};
 use crate::error::DomainError;
 use crate::file_list::{FileEntry, FileList};
 use crate::icon::{ICON_HEADER_BYTES, check_icon};
@@ -250,30 +250,19 @@ fn write_package<W: Write + Seek>(
     let mut listed = Vec::with_capacity(files.len());
     let mut buf = vec![0u8; IO_BUFFER_BYTES];
     for file in &files {
-        let fail = DomainError::io(&file.fs_path);
-        let mut source = File::open(&file.fs_path).map_err(DomainError::io(&file.fs_path))?;
-        let head_len = read_full(&mut source, &mut buf).map_err(DomainError::io(&file.fs_path))?;
-        let method = choose_method(&file.path, &buf[..head_len]);
-        zip.start_file(file.path.as_str(), options(method, file.size))
-            .map_err(|e| zip_error(&file.fs_path, e))?;
-        let mut hasher = Sha256Hasher::new();
-        let mut n = head_len;
-        while n > 0 {
-            hasher.update(&buf[..n]);
-            zip.write_all(&buf[..n])
-                .map_err(DomainError::io(&file.fs_path))?;
-            n = read_full(&mut source, &mut buf).map_err(DomainError::io(&file.fs_path))?;
-        }
-        if hasher.len() != file.size {
-            return Err(fail(std::io::Error::other(
-                "the file changed while it was being packed",
-            ))
+        let (size, sha256) =
+            write_entry(&mut zip, file, &mut buf).map_err(DomainError::io(&file.fs_path))?;
+        if size != file.size {
+            return Err(DomainError::Io {
+                path: file.fs_path.clone(),
+                source: std::io::Error::other("the file changed while it was being packed"),
+            }
             .into());
         }
         listed.push(FileEntry {
             path: file.path.clone(),
-            size: file.size,
-            sha256: hasher.finish(),
+            size,
+            sha256,
         });
     }
     let list = FileList::new(listed);
@@ -302,6 +291,27 @@ fn write_package<W: Write + Seek>(
         manifest,
     };
     Ok((summary, out))
+}
+
+/// Streams one project file into the archive through `buf`, hashing it on the way;
+/// returns its size and SHA-256.
+fn write_entry<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    file: &FoundFile,
+    buf: &mut [u8],
+) -> std::io::Result<(u64, Sha256)> {
+    let mut source = File::open(&file.fs_path)?;
+    let mut n = read_full(&mut source, buf)?;
+    let method = choose_method(&file.path, &buf[..n]);
+    zip.start_file(file.path.as_str(), options(method, file.size))
+        .map_err(std::io::Error::other)?;
+    let mut hasher = Sha256Hasher::new();
+    while n > 0 {
+        hasher.update(&buf[..n]);
+        zip.write_all(&buf[..n])?;
+        n = read_full(&mut source, buf)?;
+    }
+    Ok((hasher.len(), hasher.finish()))
 }
 
 fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
