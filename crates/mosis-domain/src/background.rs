@@ -101,6 +101,15 @@ impl BackgroundWriter {
     }
 }
 
+impl std::fmt::Debug for BackgroundWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackgroundWriter")
+            .field("position", &self.position)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Write for BackgroundWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let room = self.chunk - self.pending.len();

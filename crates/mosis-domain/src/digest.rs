@@ -116,6 +116,12 @@ impl Sha256Hasher {
     }
 }
 
+impl fmt::Debug for Sha256Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256Hasher({} bytes)", self.len)
+    }
+}
+
 impl Default for Sha256Hasher {
     fn default() -> Self {
         Self::new()

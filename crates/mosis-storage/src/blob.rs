@@ -126,35 +126,17 @@ impl FsBlobStore {
 pub struct FsPendingBlob {
     // Declared before `temp`: dropped first, so the writer thread stops before the temp
     // file is removed.
-    writer: Writer,
+    writer: Option<BackgroundWriter>,
     temp: tempfile::NamedTempFile,
     target: PathBuf,
-    hasher: HashState,
+    hasher: Sha256Hasher,
     limit: u64,
     exceeded: bool,
 }
 
-/// The background writer, wrapped for `Debug`.
-struct Writer(Option<BackgroundWriter>);
-
-impl std::fmt::Debug for Writer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BackgroundWriter")
-    }
-}
-
-/// `Sha256Hasher` without Debug, wrapped so the pending blob can derive it.
-struct HashState(Sha256Hasher);
-
-impl std::fmt::Debug for HashState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Sha256Hasher({} bytes)", self.0.len())
-    }
-}
-
 impl Write for FsPendingBlob {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.exceeded || self.hasher.0.len().saturating_add(buf.len() as u64) > self.limit {
+        if self.exceeded || self.hasher.len().saturating_add(buf.len() as u64) > self.limit {
             self.exceeded = true;
             return Err(io::Error::new(
                 io::ErrorKind::FileTooLarge,
@@ -163,16 +145,15 @@ impl Write for FsPendingBlob {
         }
         let writer = self
             .writer
-            .0
             .as_mut()
             .ok_or_else(|| io::Error::other("the blob was already committed"))?;
         let n = writer.write(buf)?;
-        self.hasher.0.update(&buf[..n]);
+        self.hasher.update(&buf[..n]);
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.0.as_mut().map_or(Ok(()), Write::flush)
+        self.writer.as_mut().map_or(Ok(()), Write::flush)
     }
 }
 
@@ -182,7 +163,7 @@ impl PendingBlob for FsPendingBlob {
             return Err(StorageError::TooLarge { limit: self.limit });
         }
         let target = self.target.clone();
-        if let Some(writer) = self.writer.0.take() {
+        if let Some(writer) = self.writer.take() {
             writer.finish().map_err(StorageError::io(&target))?;
         }
         self.temp
@@ -192,8 +173,8 @@ impl PendingBlob for FsPendingBlob {
         let dir = target.parent().map(Path::to_owned).unwrap_or_default();
         std::fs::create_dir_all(&dir).map_err(StorageError::io(&dir))?;
         let info = BlobInfo {
-            size: self.hasher.0.len(),
-            sha256: self.hasher.0.finish(),
+            size: self.hasher.len(),
+            sha256: self.hasher.finish(),
         };
         self.temp.persist(&target).map_err(|e| StorageError::Io {
             path: target.clone(),
@@ -204,7 +185,7 @@ impl PendingBlob for FsPendingBlob {
     }
 
     fn written(&self) -> u64 {
-        self.hasher.0.len()
+        self.hasher.len()
     }
 }
 
@@ -229,10 +210,10 @@ impl BlobStore for FsBlobStore {
             .try_clone()
             .map_err(StorageError::io(temp.path()))?;
         Ok(FsPendingBlob {
-            writer: Writer(Some(BackgroundWriter::new(file, IO_BUFFER_BYTES))),
+            writer: Some(BackgroundWriter::new(file, IO_BUFFER_BYTES)),
             temp,
             target: self.path(key),
-            hasher: HashState(Sha256Hasher::new()),
+            hasher: Sha256Hasher::new(),
             limit,
             exceeded: false,
         })
