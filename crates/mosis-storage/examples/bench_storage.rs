@@ -164,14 +164,7 @@ fn blob_write(root: &Path, source: &Path) -> Result<Duration, Box<dyn std::error
     let mut input = std::fs::File::open(source)?;
     let started = Instant::now();
     let mut pending = store.begin(&key, u64::MAX)?;
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        pending.write_all(&buf[..n])?;
-    }
+    pump(&mut input, &mut pending)?;
     let info = pending.commit()?;
     let elapsed = started.elapsed();
     if info.size != BLOB_BYTES as u64
@@ -207,18 +200,24 @@ fn copy_through_userspace(
     let started = Instant::now();
     let mut input = std::fs::File::open(source)?;
     let mut output = std::fs::File::create(target)?;
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        output.write_all(&buf[..n])?;
-    }
+    pump(&mut input, &mut output)?;
     output.sync_all()?;
     let elapsed = started.elapsed();
     std::fs::remove_file(target)?;
     Ok(elapsed)
+}
+
+/// Copies `input` to `output` through one 256 KiB buffer (both sides of the comparison
+/// move the bytes the same way).
+fn pump(input: &mut impl Read, output: &mut impl Write) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        output.write_all(&buf[..n])?;
+    }
 }
 
 fn write_random(path: &Path, bytes: usize) -> std::io::Result<()> {
