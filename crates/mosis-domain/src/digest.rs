@@ -78,6 +78,7 @@ impl From<Sha256> for String {
 }
 
 /// An incremental SHA-256 that also counts the bytes it has seen.
+#[derive(Clone)]
 pub struct Sha256Hasher {
     context: ring::digest::Context,
     len: u64,

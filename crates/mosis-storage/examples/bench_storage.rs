@@ -163,9 +163,9 @@ fn blob_write(root: &Path, source: &Path) -> Result<Duration, Box<dyn std::error
     };
     let mut input = std::fs::File::open(source)?;
     let started = Instant::now();
-    let mut pending = store.begin(&key, u64::MAX)?;
+    let mut pending = store.begin(u64::MAX)?;
     pump(&mut input, &mut pending)?;
-    let info = pending.commit()?;
+    let info = pending.commit(&key)?;
     let elapsed = started.elapsed();
     if info.size != BLOB_BYTES as u64
         || std::fs::metadata(root.join("1/com.example.bench/1.0.0/package.mpk"))?.len() != info.size

@@ -62,11 +62,20 @@ pub struct BlobInfo {
     pub size: u64,
 }
 
-/// A blob being written; nothing is visible under its key until [`PendingBlob::commit`].
+/// A blob being written; nothing is visible until [`PendingBlob::commit`] names its key.
 /// Dropping it discards what was written.
+///
+/// Uploads use all three steps: write while hashing, [`PendingBlob::seal`] and read the
+/// staged bytes back to verify them, then commit under the key the content names.
 pub trait PendingBlob: Write {
-    /// Makes the blob visible under its key, atomically, and durably.
-    fn commit(self) -> Result<BlobInfo, StorageError>;
+    /// A reader of the staged content.
+    type Reader: Read + Seek;
+    /// Ends writing and makes the content durable; later writes fail. Idempotent.
+    fn seal(&mut self) -> Result<BlobInfo, StorageError>;
+    /// Reads the sealed content back (sealing first if needed), from the start.
+    fn staged(&mut self) -> Result<Self::Reader, StorageError>;
+    /// Makes the blob visible under `key`, atomically and durably, replacing what was there.
+    fn commit(self, key: &BlobKey) -> Result<BlobInfo, StorageError>;
     /// Bytes written so far.
     fn written(&self) -> u64;
 }
@@ -75,9 +84,9 @@ pub trait PendingBlob: Write {
 pub trait BlobStore {
     /// The writer type.
     type Pending: PendingBlob;
-    /// Starts writing `key`; writing more than `limit` bytes fails with
+    /// Starts writing a blob; writing more than `limit` bytes fails with
     /// [`StorageError::TooLarge`] (as soon as the limit is passed, not after).
-    fn begin(&self, key: &BlobKey, limit: u64) -> Result<Self::Pending, StorageError>;
+    fn begin(&self, limit: u64) -> Result<Self::Pending, StorageError>;
     /// Opens `key` for reading `range` (the whole blob when `None`); returns the reader
     /// and the blob's total size. A range past the end is clamped to it.
     fn open(
@@ -118,6 +127,11 @@ impl FsBlobStore {
     fn path(&self, key: &BlobKey) -> PathBuf {
         self.root.join(key.relative())
     }
+
+    /// The store's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
 }
 
 /// A write in progress under `packages/.incoming/`. Hashing happens on the caller's thread
@@ -128,7 +142,8 @@ pub struct FsPendingBlob {
     // file is removed.
     writer: Option<BackgroundWriter>,
     temp: tempfile::NamedTempFile,
-    target: PathBuf,
+    root: PathBuf,
+    sealed: Option<BlobInfo>,
     hasher: Sha256Hasher,
     limit: u64,
     exceeded: bool,
@@ -146,7 +161,7 @@ impl Write for FsPendingBlob {
         let writer = self
             .writer
             .as_mut()
-            .ok_or_else(|| io::Error::other("the blob was already committed"))?;
+            .ok_or_else(|| io::Error::other("the blob was already sealed"))?;
         let n = writer.write(buf)?;
         self.hasher.update(&buf[..n]);
         Ok(n)
@@ -158,24 +173,42 @@ impl Write for FsPendingBlob {
 }
 
 impl PendingBlob for FsPendingBlob {
-    fn commit(mut self) -> Result<BlobInfo, StorageError> {
+    type Reader = File;
+
+    fn seal(&mut self) -> Result<BlobInfo, StorageError> {
         if self.exceeded {
             return Err(StorageError::TooLarge { limit: self.limit });
         }
-        let target = self.target.clone();
+        if let Some(info) = self.sealed {
+            return Ok(info);
+        }
+        let temp = self.temp.path().to_owned();
         if let Some(writer) = self.writer.take() {
-            writer.finish().map_err(StorageError::io(&target))?;
+            writer.finish().map_err(StorageError::io(&temp))?;
         }
         self.temp
             .as_file()
             .sync_all()
-            .map_err(StorageError::io(&target))?;
-        let dir = target.parent().map(Path::to_owned).unwrap_or_default();
-        std::fs::create_dir_all(&dir).map_err(StorageError::io(&dir))?;
+            .map_err(StorageError::io(&temp))?;
         let info = BlobInfo {
             size: self.hasher.len(),
-            sha256: self.hasher.finish(),
+            sha256: self.hasher.clone().finish(),
         };
+        self.sealed = Some(info);
+        Ok(info)
+    }
+
+    fn staged(&mut self) -> Result<File, StorageError> {
+        self.seal()?;
+        let temp = self.temp.path();
+        File::open(temp).map_err(StorageError::io(temp))
+    }
+
+    fn commit(mut self, key: &BlobKey) -> Result<BlobInfo, StorageError> {
+        let info = self.seal()?;
+        let target = self.root.join(key.relative());
+        let dir = target.parent().map(Path::to_owned).unwrap_or_default();
+        std::fs::create_dir_all(&dir).map_err(StorageError::io(&dir))?;
         self.temp.persist(&target).map_err(|e| StorageError::Io {
             path: target.clone(),
             source: e.error,
@@ -199,7 +232,7 @@ fn sync_dir(dir: &Path) -> Result<(), StorageError> {
 impl BlobStore for FsBlobStore {
     type Pending = FsPendingBlob;
 
-    fn begin(&self, key: &BlobKey, limit: u64) -> Result<FsPendingBlob, StorageError> {
+    fn begin(&self, limit: u64) -> Result<FsPendingBlob, StorageError> {
         let incoming = self.root.join(INCOMING);
         let temp = tempfile::Builder::new()
             .prefix("blob-")
@@ -212,7 +245,8 @@ impl BlobStore for FsBlobStore {
         Ok(FsPendingBlob {
             writer: Some(BackgroundWriter::new(file, IO_BUFFER_BYTES)),
             temp,
-            target: self.path(key),
+            root: self.root.clone(),
+            sealed: None,
             hasher: Sha256Hasher::new(),
             limit,
             exceeded: false,

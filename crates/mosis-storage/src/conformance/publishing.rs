@@ -138,6 +138,52 @@ pub(super) fn versions<S: PortalStore>(s: &S) {
     assert!(is_not_found(s.version_by_id(VersionId(9_999))));
 }
 
+pub(super) fn uploads<S: PortalStore>(s: &S) {
+    let (owner, public, _) = developer(s, "alice", "com.example.weather");
+    let fresh = app_id("com.example.fresh");
+    let new = |version: &str| NewVersion {
+        app_id: fresh.clone(),
+        version: version.parse().expect("version"),
+        size: 10,
+        sha256: Sha256::of(version.as_bytes()),
+        key_id: public.key_id(),
+        manifest_json: "{}".into(),
+        uploaded_by: owner,
+    };
+    let (first, job) = s
+        .record_upload(&new("1.0.0"), Some("Fresh"), NOW)
+        .expect("first upload claims the id");
+    assert_eq!(first.state, VersionState::Pending);
+    let app = s.app(&fresh).expect("claimed app");
+    assert_eq!((app.owner_id, app.name.as_str()), (owner, "Fresh"));
+    assert_eq!(
+        s.job(job).expect("job").version_id,
+        first.id,
+        "review job queued"
+    );
+    assert_eq!(s.queue_depth().expect("depth"), 1);
+
+    assert!(
+        is_conflict(s.record_upload(&new("2.0.0"), Some("Again"), NOW)),
+        "a claimed id cannot be claimed again"
+    );
+    assert!(
+        is_conflict(s.record_upload(&new("1.0.0"), None, NOW)),
+        "a duplicate version conflicts"
+    );
+    assert_eq!(
+        (
+            s.versions_of(&fresh).expect("versions").len(),
+            s.queue_depth().expect("depth")
+        ),
+        (1, 1),
+        "a failed upload leaves no version and no job"
+    );
+    s.record_upload(&new("2.0.0"), None, NOW)
+        .expect("a later version of an owned app");
+    assert!(is_not_found(s.app(&app_id("com.example.none"))));
+}
+
 pub(super) fn releases<S: PortalStore>(s: &S) {
     let (owner, public, app) = developer(s, "alice", "com.example.weather");
     assert_eq!(s.index_serial(Channel::Stable).expect("serial"), 0);

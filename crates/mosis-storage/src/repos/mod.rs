@@ -86,6 +86,16 @@ pub trait Apps {
 pub trait Versions {
     /// Records an upload in state `pending`; `Conflict` if that version exists.
     fn create_version(&self, new: &NewVersion, now: UnixTime) -> Result<VersionRecord>;
+    /// Records a verified upload in one transaction, so a failure leaves nothing: when
+    /// `claim_as` is given, first registers the (unclaimed) app id to the uploader under
+    /// that listing name; then creates the version in `pending` and queues its review job.
+    /// `Conflict` if the version exists or the id was claimed meanwhile.
+    fn record_upload(
+        &self,
+        new: &NewVersion,
+        claim_as: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(VersionRecord, JobId)>;
     /// One version of an app.
     fn version(&self, app_id: &AppId, version: &semver::Version) -> Result<VersionRecord>;
     /// One version by id.

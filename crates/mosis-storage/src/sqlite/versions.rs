@@ -2,7 +2,7 @@
 
 use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
 use crate::repos::{
-    AccountId, Channel, NewVersion, Release, Releases, Result, VersionId, VersionRecord,
+    AccountId, Channel, JobId, NewVersion, Release, Releases, Result, VersionId, VersionRecord,
     VersionState, Versions,
 };
 use crate::{StorageError, UnixTime};
@@ -78,29 +78,69 @@ fn bump_serial(tx: &Transaction<'_>, channel: Channel, now: UnixTime) -> Result<
     Ok(u64::try_from(serial).unwrap_or(0))
 }
 
+fn insert_version(
+    tx: &Transaction<'_>,
+    new: &NewVersion,
+    now: UnixTime,
+) -> rusqlite::Result<VersionId> {
+    exec(
+        tx,
+        "INSERT INTO versions (app_id, version, state, size, sha256, key_id, manifest, uploaded_by, created_at, updated_at) \
+         VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        (
+            new.app_id.as_str(),
+            new.version.to_string(),
+            i64::try_from(new.size).unwrap_or(i64::MAX),
+            new.sha256.to_string(),
+            new.key_id.to_string(),
+            &new.manifest_json,
+            new.uploaded_by.0,
+            now,
+        ),
+    )?;
+    Ok(VersionId(tx.last_insert_rowid()))
+}
+
 impl Versions for SqlitePortal {
     fn create_version(&self, new: &NewVersion, now: UnixTime) -> Result<VersionRecord> {
         let id = conflict_as(
-            self.db.write(|tx| {
-                exec(tx,
-                    "INSERT INTO versions (app_id, version, state, size, sha256, key_id, manifest, uploaded_by, created_at, updated_at) \
-                     VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                    (
-                        new.app_id.as_str(),
-                        new.version.to_string(),
-                        i64::try_from(new.size).unwrap_or(i64::MAX),
-                        new.sha256.to_string(),
-                        new.key_id.to_string(),
-                        &new.manifest_json,
-                        new.uploaded_by.0,
-                        now,
-                    ),
-                )?;
-                Ok(VersionId(tx.last_insert_rowid()))
-            }),
-            || format!("version {} of {} exists, or its app, key or uploader does not", new.version, new.app_id),
+            self.db.write(|tx| Ok(insert_version(tx, new, now)?)),
+            || {
+                format!(
+                    "version {} of {} exists, or its app, key or uploader does not",
+                    new.version, new.app_id
+                )
+            },
         )?;
         self.version_by_id(id)
+    }
+
+    fn record_upload(
+        &self,
+        new: &NewVersion,
+        claim_as: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(VersionRecord, JobId)> {
+        let (id, job) = conflict_as(
+            self.db.write(|tx| {
+                if let Some(name) = claim_as {
+                    exec(
+                        tx,
+                        "INSERT INTO apps (app_id, owner_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        (new.app_id.as_str(), new.uploaded_by.0, name, now),
+                    )?;
+                }
+                let id = insert_version(tx, new, now)?;
+                exec(
+                    tx,
+                    "INSERT INTO review_jobs (version_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2)",
+                    (id.0, now),
+                )?;
+                Ok((id, JobId(tx.last_insert_rowid())))
+            }),
+            || format!("version {} of {} exists, or the app id was claimed meanwhile", new.version, new.app_id),
+        )?;
+        Ok((self.version_by_id(id)?, job))
     }
 
     fn version(&self, app_id: &AppId, version: &semver::Version) -> Result<VersionRecord> {

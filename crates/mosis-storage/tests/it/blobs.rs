@@ -31,7 +31,7 @@ fn a_committed_blob_is_stored_under_its_layout_with_hash_and_size() {
     let dir = tempfile::tempdir().unwrap();
     let store = FsBlobStore::open(&dir.path().join("packages")).unwrap();
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    let mut pending = store.begin(&key("1.0.0"), 1 << 20).unwrap();
+    let mut pending = store.begin(1 << 20).unwrap();
     for chunk in data.chunks(7_000) {
         pending.write_all(chunk).unwrap();
     }
@@ -40,7 +40,7 @@ fn a_committed_blob_is_stored_under_its_layout_with_hash_and_size() {
         !store.exists(&key("1.0.0")).unwrap(),
         "nothing is visible before commit"
     );
-    let info = pending.commit().unwrap();
+    let info = pending.commit(&key("1.0.0")).unwrap();
     assert_eq!(
         (info.size, info.sha256),
         (data.len() as u64, Sha256::of(&data))
@@ -73,14 +73,14 @@ fn a_committed_blob_is_stored_under_its_layout_with_hash_and_size() {
 fn going_over_the_limit_fails_at_once_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = FsBlobStore::open(&dir.path().join("packages")).unwrap();
-    let mut pending = store.begin(&key("1.0.0"), 1000).unwrap();
+    let mut pending = store.begin(1000).unwrap();
     pending.write_all(&[0u8; 1000]).unwrap();
     assert!(
         pending.write_all(&[0u8; 1]).is_err(),
         "the byte past the limit is refused"
     );
     assert!(matches!(
-        pending.commit(),
+        pending.commit(&key("1.0.0")),
         Err(StorageError::TooLarge { limit: 1000 })
     ));
     assert!(!store.exists(&key("1.0.0")).unwrap());
@@ -97,7 +97,7 @@ fn going_over_the_limit_fails_at_once_and_leaves_nothing() {
 fn an_abandoned_write_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = FsBlobStore::open(&dir.path().join("packages")).unwrap();
-    let mut pending = store.begin(&key("1.0.0"), 1 << 20).unwrap();
+    let mut pending = store.begin(1 << 20).unwrap();
     pending.write_all(b"half an upload").unwrap();
     drop(pending);
     assert!(!store.exists(&key("1.0.0")).unwrap());
@@ -127,10 +127,33 @@ fn missing_blobs_are_not_found_and_deleting_is_idempotent() {
         store.open(&key("9.9.9"), None),
         Err(StorageError::NotFound { .. })
     ));
-    let mut pending = store.begin(&key("1.0.0"), 100).unwrap();
+    let mut pending = store.begin(100).unwrap();
     pending.write_all(b"x").unwrap();
-    pending.commit().unwrap();
+    pending.commit(&key("1.0.0")).unwrap();
     store.delete(&key("1.0.0")).unwrap();
     store.delete(&key("1.0.0")).unwrap();
     assert!(!store.exists(&key("1.0.0")).unwrap());
+}
+
+#[test]
+fn a_sealed_blob_reads_back_before_it_is_committed_under_the_key_its_content_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsBlobStore::open(&dir.path().join("packages")).unwrap();
+    let mut pending = store.begin(1 << 20).unwrap();
+    pending.write_all(b"staged bytes").unwrap();
+    let sealed = pending.seal().unwrap();
+    assert_eq!(sealed.size, 12);
+    assert!(
+        pending.write_all(b"more").is_err(),
+        "a sealed blob takes no more bytes"
+    );
+    let mut back = Vec::new();
+    pending.staged().unwrap().read_to_end(&mut back).unwrap();
+    assert_eq!(back, b"staged bytes");
+    assert!(
+        !store.exists(&key("2.0.0")).unwrap(),
+        "staging shows nothing"
+    );
+    assert_eq!(pending.commit(&key("2.0.0")).unwrap(), sealed);
+    assert_eq!(read_all(&store, &key("2.0.0"), None).0, b"staged bytes");
 }

@@ -47,11 +47,11 @@ fn child(dir: &Path, start: u64) -> ! {
     let blobs = FsBlobStore::open(&dir.join("packages")).unwrap();
     let mut stdout = std::io::stdout();
     for i in start.. {
-        let mut pending = blobs.begin(&blob_key(i), BLOB_BYTES as u64).unwrap();
+        let mut pending = blobs.begin(BLOB_BYTES as u64).unwrap();
         for chunk in blob_content(i).chunks(16 * 1024) {
             pending.write_all(chunk).unwrap();
         }
-        pending.commit().unwrap();
+        pending.commit(&blob_key(i)).unwrap();
         store
             .database()
             .write(|tx| {
