@@ -59,6 +59,15 @@ impl SigningKey {
         out
     }
 
+    /// The 64-byte Ed25519 key pair (seed ‖ public key), the form other Ed25519
+    /// implementations take (PASETO v4 signing, for one). Zeroed when dropped.
+    pub fn keypair_bytes(&self) -> zeroize::Zeroizing<[u8; 64]> {
+        let mut out = zeroize::Zeroizing::new([0u8; 64]);
+        out[..32].copy_from_slice(self.seed.as_ref());
+        out[32..].copy_from_slice(self.public_key().as_bytes());
+        out
+    }
+
     /// The private key file's text (`mosis-secret-key-v1 ed25519 <base64 seed>\n`).
     pub fn to_file_text(&self) -> zeroize::Zeroizing<String> {
         zeroize::Zeroizing::new(format!(

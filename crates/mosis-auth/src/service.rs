@@ -1,0 +1,265 @@
+//! The authenticator: resolves credentials to principals, issues and revokes them.
+
+use crate::clock::Clock;
+use crate::error::AuthError;
+use crate::principal::{Credential, Principal};
+use crate::scope::Scope;
+use crate::session::{SessionClaims, SessionSigner};
+use crate::token::TokenSecret;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use mosis_storage::{
+    Account, AccountId, Accounts, AuditEntry, AuditLog, NewToken, SessionRecord, Sessions,
+    StorageError, TokenId, TokenRecord, Tokens, UnixTime,
+};
+use ring::rand::SecureRandom as _;
+use std::sync::Arc;
+
+/// A token's last use is written at most this often, so authenticated reads stay reads.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// A newly created token: its secret (shown once) and its stored record.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// The secret to hand to the user, once.
+    pub secret: TokenSecret,
+    /// What was stored.
+    pub record: TokenRecord,
+}
+
+/// Resolves credentials against the store.
+#[derive(Debug)]
+pub struct Authenticator<S> {
+    store: Arc<S>,
+    clock: Arc<dyn Clock>,
+    sessions: SessionSigner,
+}
+
+fn storage_or(e: StorageError, reason: &str) -> AuthError {
+    match e {
+        StorageError::NotFound { .. } => AuthError::unauthenticated(reason),
+        other => AuthError::Storage(other),
+    }
+}
+
+impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
+    /// An authenticator over `store`, reading time from `clock`, signing sessions with
+    /// `sessions`.
+    pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, sessions: SessionSigner) -> Self {
+        Self {
+            store,
+            clock,
+            sessions,
+        }
+    }
+
+    /// The clock this authenticator uses.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    fn enabled_account(&self, id: AccountId) -> Result<Account, AuthError> {
+        let account = self
+            .store
+            .account(id)
+            .map_err(|e| storage_or(e, "the account no longer exists"))?;
+        if account.disabled {
+            return Err(AuthError::unauthenticated("the account is disabled"));
+        }
+        Ok(account)
+    }
+
+    /// Resolves an API token: well-formed, known, hash equal (constant time), not revoked,
+    /// not expired, account enabled. Records its use.
+    pub fn authenticate_token(&self, text: &str) -> Result<Principal, AuthError> {
+        let secret = TokenSecret::parse(text)?;
+        let unknown = "the token is not valid";
+        let record = self
+            .store
+            .token_by_prefix(secret.lookup_prefix())
+            .map_err(|e| storage_or(e, unknown))?;
+        if !secret.matches(&record.hash) {
+            return Err(AuthError::unauthenticated(unknown));
+        }
+        let now = self.clock.now();
+        if record.revoked_at.is_some() {
+            return Err(AuthError::unauthenticated("the token has been revoked"));
+        }
+        if record.expires_at.is_some_and(|e| e <= now) {
+            return Err(AuthError::unauthenticated("the token has expired"));
+        }
+        let account = self.enabled_account(record.account_id)?;
+        if record
+            .last_used_at
+            .is_none_or(|t| now - t >= TOUCH_INTERVAL_SECS)
+        {
+            self.store.touch_token(record.id, now)?;
+        }
+        // Scopes are written only by `issue_token`; one that no longer parses fails closed.
+        let scopes = Scope::parse_list(&record.scopes).map_err(|e| {
+            AuthError::unauthenticated(format!("the token's scopes are invalid: {e}"))
+        })?;
+        Ok(Principal {
+            account,
+            credential: Credential::Token {
+                id: record.id,
+                scopes,
+                expires_at: record.expires_at,
+            },
+        })
+    }
+
+    /// Creates a token for `account` with `scopes`, expiring at `expires_at` if given. The
+    /// account must be allowed every scope (`review` needs the reviewer role, `admin` the
+    /// admin role). Audited.
+    pub fn issue_token(
+        &self,
+        account: &Account,
+        name: &str,
+        scopes: &[Scope],
+        expires_at: Option<UnixTime>,
+        ip: Option<&str>,
+    ) -> Result<IssuedToken, AuthError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 100 {
+            return Err(AuthError::Invalid {
+                reason: "a token name must have 1 to 100 characters".into(),
+            });
+        }
+        if scopes.is_empty() {
+            return Err(AuthError::Invalid {
+                reason: "a token needs at least one scope".into(),
+            });
+        }
+        let now = self.clock.now();
+        if expires_at.is_some_and(|e| e <= now) {
+            return Err(AuthError::Invalid {
+                reason: "the expiry must be in the future".into(),
+            });
+        }
+        let owner = Principal {
+            account: account.clone(),
+            credential: Credential::Session { id: String::new() },
+        };
+        if let Some(missing) = scopes.iter().find(|s| !owner.account_may(s)) {
+            return Err(AuthError::forbidden(format!(
+                "account {} cannot hold the `{missing}` scope",
+                account.name
+            )));
+        }
+        let secret = TokenSecret::generate()?;
+        let record = self.store.create_token(
+            &NewToken {
+                account_id: account.id,
+                name: name.to_owned(),
+                prefix: secret.lookup_prefix().to_owned(),
+                hash: secret.hash().as_bytes().to_vec(),
+                scopes: scopes.iter().map(Scope::to_string).collect(),
+                expires_at,
+            },
+            now,
+        )?;
+        self.audit(
+            account.id,
+            "token.created",
+            &record.prefix,
+            serde_json::json!({ "name": record.name, "scopes": record.scopes }),
+            ip,
+        )?;
+        Ok(IssuedToken { secret, record })
+    }
+
+    /// Revokes one of `account`'s tokens; `NotFound` if it is not theirs. Audited.
+    pub fn revoke_token(
+        &self,
+        account: AccountId,
+        id: TokenId,
+        ip: Option<&str>,
+    ) -> Result<(), AuthError> {
+        self.store.revoke_token(account, id, self.clock.now())?;
+        self.audit(
+            account,
+            "token.revoked",
+            &id.to_string(),
+            serde_json::json!({}),
+            ip,
+        )
+    }
+
+    /// Starts a browser session of `ttl_secs` for `account`; returns the signed token for
+    /// the cookie.
+    pub fn start_session(
+        &self,
+        account: AccountId,
+        ttl_secs: i64,
+    ) -> Result<(String, SessionRecord), AuthError> {
+        let mut id = [0u8; 16];
+        ring::rand::SystemRandom::new()
+            .fill(&mut id)
+            .map_err(|_| AuthError::Crypto("the random generator failed".into()))?;
+        let id = URL_SAFE_NO_PAD.encode(id);
+        let now = self.clock.now();
+        let record = self
+            .store
+            .create_session(&id, account, now + ttl_secs, now)?;
+        let token = self.sessions.sign(
+            &SessionClaims {
+                account,
+                session_id: id,
+                expires_at: record.expires_at,
+            },
+            now,
+        )?;
+        Ok((token, record))
+    }
+
+    /// Resolves a session token: signature, expiry, and a live (unrevoked) session row of
+    /// an enabled account.
+    pub fn authenticate_session(&self, token: &str) -> Result<Principal, AuthError> {
+        let now = self.clock.now();
+        let claims = self.sessions.verify(token, now)?;
+        let session = self
+            .store
+            .session(&claims.session_id)
+            .map_err(|e| storage_or(e, "the session has ended"))?;
+        if session.revoked_at.is_some() || session.expires_at <= now {
+            return Err(AuthError::unauthenticated("the session has ended"));
+        }
+        if session.account_id != claims.account {
+            return Err(AuthError::unauthenticated("the session token is invalid"));
+        }
+        let account = self.enabled_account(claims.account)?;
+        Ok(Principal {
+            account,
+            credential: Credential::Session {
+                id: claims.session_id,
+            },
+        })
+    }
+
+    /// Ends a session (logout).
+    pub fn end_session(&self, id: &str) -> Result<(), AuthError> {
+        Ok(self.store.revoke_session(id, self.clock.now())?)
+    }
+
+    fn audit(
+        &self,
+        actor: AccountId,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+        ip: Option<&str>,
+    ) -> Result<(), AuthError> {
+        self.store.record_audit(
+            &AuditEntry {
+                actor: Some(actor),
+                action: action.into(),
+                target: target.into(),
+                detail,
+                ip: ip.map(str::to_owned),
+            },
+            self.clock.now(),
+        )?;
+        Ok(())
+    }
+}
