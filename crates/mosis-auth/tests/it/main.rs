@@ -1,4 +1,8 @@
 //! mosis-auth against a real SQLite store, with a manual clock.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on any unexpected error"
+)]
 
 use mosis_auth::{
     AuthError, Authenticator, Credential, ManualClock, Principal, Scope, SessionSigner, permissions,

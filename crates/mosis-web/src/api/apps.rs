@@ -1,0 +1,99 @@
+//! `/api/v1/apps`: the caller's apps.
+
+use super::app_id;
+use crate::caller::Caller;
+use crate::error::{ApiError, blocking};
+use crate::state::State;
+use crate::views;
+use actix_web::HttpResponse;
+use actix_web::web::{Json, Path};
+use mosis_auth::permissions;
+use mosis_client::wire::{AppDetail, AppSummary, ErrorBody, NewApp};
+use mosis_storage::{Apps, Versions};
+
+/// The longest listing name accepted.
+const MAX_NAME_CHARS: usize = 100;
+
+/// The caller's apps, by id, with their newest version.
+#[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
+    responses((status = 200, body = [AppSummary]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<AppSummary>>, ApiError> {
+    permissions::list_apps(&caller)?;
+    let apps = blocking(move || {
+        let apps = state.store.apps_of(caller.account.id)?;
+        apps.iter()
+            .map(|app| {
+                let versions = state.store.versions_of(&app.app_id)?;
+                Ok(views::app_summary(app, versions.first()))
+            })
+            .collect()
+    })
+    .await?;
+    Ok(Json(apps))
+}
+
+/// Registers an app id to the caller (an upload of an unclaimed id does this too).
+#[utoipa::path(post, path = "/api/v1/apps", tag = "apps", request_body = NewApp,
+    responses((status = 201, body = AppSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn register(
+    state: State,
+    caller: Caller,
+    body: Json<NewApp>,
+) -> Result<HttpResponse, ApiError> {
+    let id = app_id(&body.app_id)?;
+    permissions::register_app(&caller, &id)?;
+    let name = body.name.clone().unwrap_or_else(|| id.to_string());
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            format!("name: must have 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    let app = blocking(move || {
+        let now = state.auth.clock().now();
+        state
+            .store
+            .create_app(&id, caller.account.id, &name, now)
+            .map_err(|e| match e {
+                mosis_storage::StorageError::Conflict { .. } => ApiError::new(
+                    actix_web::http::StatusCode::CONFLICT,
+                    "app_exists",
+                    format!("app id {id} is registered already"),
+                ),
+                other => other.into(),
+            })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/apps/{}", app.app_id)))
+        .json(views::app_summary(&app, None)))
+}
+
+/// One app with its versions and their states.
+#[utoipa::path(get, path = "/api/v1/apps/{app_id}", tag = "apps",
+    params(("app_id" = String, Path, description = "The app id")),
+    responses((status = 200, body = AppDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn show(
+    state: State,
+    caller: Caller,
+    path: Path<String>,
+) -> Result<Json<AppDetail>, ApiError> {
+    let id = app_id(&path)?;
+    let detail = blocking(move || {
+        let app = state.store.app(&id)?;
+        permissions::view_app(&caller, &app)?;
+        let versions = state.store.versions_of(&id)?;
+        Ok(AppDetail {
+            app: views::app_summary(&app, versions.first()),
+            versions: versions.iter().map(views::version).collect(),
+        })
+    })
+    .await?;
+    Ok(Json(detail))
+}

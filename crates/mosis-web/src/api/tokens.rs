@@ -1,0 +1,98 @@
+//! `/api/v1/tokens`: the caller's API tokens.
+
+use super::client_ip;
+use crate::caller::Caller;
+use crate::error::{ApiError, blocking};
+use crate::state::State;
+use crate::views;
+use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use mosis_auth::{Scope, permissions};
+use mosis_client::wire::{CreatedToken, ErrorBody, NewTokenRequest, TokenView};
+use mosis_storage::{TokenId, Tokens};
+
+/// The longest expiry accepted, in days.
+const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// The caller's tokens, newest first (never their secrets).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, body = [TokenView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<TokenView>>, ApiError> {
+    permissions::view_tokens(&caller)?;
+    let tokens = blocking(move || Ok(state.store.tokens_of(caller.account.id)?)).await?;
+    Ok(Json(tokens.iter().map(views::token).collect()))
+}
+
+/// Creates a token with some of the caller's scopes; the secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenRequest,
+    responses((status = 201, body = CreatedToken), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn create(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    body: Json<NewTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scopes = Scope::parse_list(&body.scopes)
+        .map_err(|e| ApiError::bad_request("invalid_scope", format!("scopes: {e}")))?;
+    let expires_at = match body.expires_days {
+        None => None,
+        Some(0) => {
+            return Err(ApiError::bad_request(
+                "invalid_expiry",
+                "expires_days: must be at least 1",
+            ));
+        }
+        Some(days) if days > MAX_EXPIRY_DAYS => {
+            return Err(ApiError::bad_request(
+                "invalid_expiry",
+                format!("expires_days: at most {MAX_EXPIRY_DAYS}"),
+            ));
+        }
+        Some(days) => Some(state.auth.clock().now() + i64::from(days) * 86_400),
+    };
+    permissions::create_token(&caller, &scopes, expires_at)?;
+    let ip = client_ip(&req);
+    let name = body.name.clone();
+    let issued = blocking(move || {
+        Ok(state
+            .auth
+            .issue_token(&caller.account, &name, &scopes, expires_at, ip.as_deref())?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CreatedToken {
+        token: issued.secret.expose().to_owned(),
+        info: views::token(&issued.record),
+    }))
+}
+
+/// Revokes one of the caller's tokens (at once: the next request with it gets 401).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn revoke(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::revoke_token(&caller)?;
+    let id = path.parse::<i64>().map(TokenId).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_token_id",
+            format!("token id `{path}` is not a number"),
+        )
+    })?;
+    let ip = client_ip(&req);
+    blocking(move || {
+        Ok(state
+            .auth
+            .revoke_token(caller.account.id, id, ip.as_deref())?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,171 @@
+//! `/api/v1/apps/{app_id}/versions`: uploads, one version, its package.
+
+use super::{app_id, version};
+use crate::caller::Caller;
+use crate::download::{self, RangeRequest};
+use crate::error::{ApiError, blocking};
+use crate::state::State;
+use crate::{upload, views};
+use actix_web::http::header;
+use actix_web::web::{Json, Path, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use mosis_auth::permissions;
+use mosis_client::wire::{ErrorBody, VersionView};
+use mosis_storage::{Apps, BlobFile, BlobKey, BlobStore as _, StorageError, Versions};
+
+/// Uploads a signed `.mpk` (the raw body, streamed). It is verified — integrity, a
+/// signature by one of the owner's registered unrevoked keys, the app id owned by the
+/// caller (an unclaimed id is registered to them), a version greater than every earlier
+/// one — and only then stored, as `pending`.
+#[utoipa::path(post, path = "/api/v1/apps/{app_id}/versions", tag = "versions",
+    params(("app_id" = String, Path, description = "The app id; must equal the manifest's")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The .mpk package"),
+    responses((status = 201, body = VersionView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn upload(
+    state: State,
+    caller: Caller,
+    path: Path<String>,
+    req: HttpRequest,
+    payload: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = app_id(&path)?;
+    let lookup = (state.clone(), id.clone());
+    let existing = blocking(move || match lookup.0.store.app(&lookup.1) {
+        Ok(app) => Ok(Some(app)),
+        Err(StorageError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    })
+    .await?;
+    permissions::upload_version(&caller, &id, existing.as_ref().map(|a| a.owner_id))?;
+
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let shared = state.clone().into_inner();
+    let received = upload::receive(&shared, payload, declared).await;
+    let (pending, bytes) = match received {
+        Ok(ok) => ok,
+        Err(e) => {
+            state.metrics.record_upload(false, 0);
+            return Err(e);
+        }
+    };
+    let accepted =
+        blocking(move || upload::accept(&shared, &caller.account, &id, existing.as_ref(), pending))
+            .await;
+    state.metrics.record_upload(accepted.is_ok(), bytes);
+    let view = accepted?;
+    tracing::info!(app_id = %view.app_id, version = %view.version, size_bytes = view.size, "version uploaded");
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/apps/{}/versions/{}", view.app_id, view.version),
+        ))
+        .json(view))
+}
+
+/// One version: state, size, SHA-256, signing key, review report.
+#[utoipa::path(get, path = "/api/v1/apps/{app_id}/versions/{version}", tag = "versions",
+    params(("app_id" = String, Path, description = "The app id"), ("version" = String, Path, description = "The version")),
+    responses((status = 200, body = VersionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn show(
+    state: State,
+    caller: Caller,
+    path: Path<(String, String)>,
+) -> Result<Json<VersionView>, ApiError> {
+    let (id, v) = (app_id(&path.0)?, version(&path.1)?);
+    let view = blocking(move || {
+        let app = state.store.app(&id)?;
+        permissions::view_app(&caller, &app)?;
+        Ok(views::version(&state.store.version(&id, &v)?))
+    })
+    .await?;
+    Ok(Json(view))
+}
+
+/// Downloads a version's package: `Range` (one range), `ETag` (its SHA-256) and
+/// `If-None-Match`.
+#[utoipa::path(get, path = "/api/v1/apps/{app_id}/versions/{version}/package", tag = "versions",
+    params(("app_id" = String, Path, description = "The app id"), ("version" = String, Path, description = "The version"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. bytes=0-1023"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag already held")),
+    responses((status = 200, description = "The package", content_type = "application/octet-stream"),
+        (status = 206, description = "The requested range"), (status = 304, description = "Unchanged"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 416, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn download(
+    state: State,
+    caller: Caller,
+    path: Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (id, v) = (app_id(&path.0)?, version(&path.1)?);
+    let lookup = state.clone();
+    let (app, record) = blocking(move || {
+        let app = lookup.store.app(&id)?;
+        permissions::view_app(&caller, &app)?;
+        let record = lookup.store.version(&id, &v)?;
+        Ok((app, record))
+    })
+    .await?;
+    let etag = format!("\"{}\"", record.sha256);
+    if download::not_modified(req.headers(), &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let range = download::parse_range(
+        req.headers()
+            .get(header::RANGE)
+            .and_then(|h| h.to_str().ok()),
+        record.size,
+    );
+    let range = match range {
+        RangeRequest::Unsatisfiable => return Ok(download::unsatisfiable(record.size)),
+        RangeRequest::Full => None,
+        RangeRequest::Part(r) => Some(r),
+    };
+    let key = BlobKey {
+        dev_id: app.owner_id,
+        app_id: app.app_id.clone(),
+        version: record.version.clone(),
+        file: BlobFile::Package,
+    };
+    let blobs = state.blobs.clone();
+    let wanted = range.clone();
+    let (reader, total) = blocking(move || Ok(blobs.open(&key, wanted)?)).await?;
+    let mut response = match &range {
+        Some(r) => {
+            let mut partial = HttpResponse::PartialContent();
+            partial.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{total}", r.start, r.end - 1),
+            ));
+            partial
+        }
+        None => HttpResponse::Ok(),
+    };
+    let length = range.map_or(total, |r| r.end - r.start);
+    Ok(response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}-{}.mpk\"",
+                app.app_id, record.version
+            ),
+        ))
+        .no_chunking(length)
+        .streaming(download::stream(reader)))
+}

@@ -1,0 +1,181 @@
+//! Building and running the HTTP server.
+
+use crate::config::{Config, LogFormat};
+use crate::portal::Portal;
+use crate::state::{AppState, State};
+use crate::{api, health, middleware};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use mosis_auth::{Authenticator, SessionSigner, SystemClock};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long shutdown waits for in-flight requests (uploads included) before dropping
+/// them; a dropped upload's temp file is removed.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// A bound, running server.
+pub struct Started {
+    /// The address it listens on (the real port when the config said `:0`).
+    pub addr: SocketAddr,
+    /// The server future: resolves after a stop (a signal, or [`actix_web::dev::ServerHandle::stop`]).
+    pub server: actix_web::dev::Server,
+    portal: Arc<Portal>,
+}
+
+impl Started {
+    /// Runs until stopped, then checkpoints the databases' WAL.
+    pub async fn run(self) -> anyhow::Result<()> {
+        self.server.await.context("serving")?;
+        for db in [
+            self.portal.store.database(),
+            self.portal.telemetry.database(),
+        ] {
+            db.checkpoint()
+                .context("checkpointing the WAL at shutdown")?;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Opens the data directory, binds `config.listen` and starts serving (inside an actix
+/// system). SIGINT and SIGTERM stop it gracefully.
+pub fn start(config: Config) -> anyhow::Result<Started> {
+    let portal = Arc::new(Portal::open(&config.data)?);
+    let signer = SessionSigner::new(&portal.keys.session)?;
+    let auth = Authenticator::new(portal.store.clone(), Arc::new(SystemClock), signer);
+    let state: State = web::Data::new(AppState::new(config.clone(), &portal, auth));
+    let workers = if config.workers == 0 {
+        std::thread::available_parallelism().map_or(2, usize::from)
+    } else {
+        config.workers
+    };
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(from_fn(middleware::observe))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Referrer-Policy", "no-referrer"))
+                    .add((
+                        "Content-Security-Policy",
+                        "default-src 'none'; frame-ancestors 'none'",
+                    )),
+            )
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/metrics", web::get().to(health::metrics))
+            .configure(api::configure)
+    })
+    .workers(workers)
+    .client_request_timeout(Duration::from_secs(config.request_timeout_secs))
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .bind(config.listen)
+    .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .context("the server bound no address")?;
+    Ok(Started {
+        addr,
+        server: server.run(),
+        portal,
+    })
+}
+
+/// Sets up the request log on stderr (`RUST_LOG`-style level from `MOSIS_LOG`, default
+/// `info`).
+pub fn init_logging(format: LogFormat) {
+    let level = std::env::var("MOSIS_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Serves until SIGINT or SIGTERM: the `portal-server` entry point.
+pub fn run(config: Config) -> anyhow::Result<()> {
+    init_logging(config.log_format);
+    actix_web::rt::System::new().block_on(async move {
+        let started = start(config)?;
+        // Scripts and the tests read this line to find the port.
+        println!("listening on http://{}", started.addr);
+        started.run().await
+    })
+}
+
+/// A server running on its own thread (tests, embedding). Dropping it stops the server.
+pub struct Background {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Background {
+    /// Starts a server with `config` on a new thread; returns once it listens.
+    pub fn spawn(config: Config) -> anyhow::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let started = match start(config) {
+                    Ok(started) => started,
+                    Err(e) => {
+                        let message = format!("{e:#}");
+                        let _ = tx.send(Err(e));
+                        anyhow::bail!(message);
+                    }
+                };
+                let _ = tx.send(Ok((started.addr, started.server.handle())));
+                started.run().await
+            })
+        });
+        let (addr, handle) = rx
+            .recv()
+            .context("the server thread ended before it listened")??;
+        Ok(Self {
+            addr,
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops gracefully and waits; returns what the server returned.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> anyhow::Result<()> {
+        drop(self.handle.stop(true));
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}

@@ -1,0 +1,211 @@
+//! Receiving a package: stream the body to a staged blob while hashing (never holding it
+//! whole), verify it with the domain crate, and only then move it into place and record
+//! the version, so a refused or abandoned upload leaves no row and no file.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::views;
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, Payload};
+use futures_util::StreamExt as _;
+use mosis_client::wire::VersionView;
+use mosis_domain::{AppId, Limits, verify_package};
+use mosis_storage::{
+    Account, App, BlobFile, BlobKey, BlobStore as _, FsPendingBlob, NewVersion, PendingBlob as _,
+    SigningKeys, StorageError, Versions,
+};
+use std::io::{BufReader, Write as _};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Chunks in flight between the network and the writer thread: bounds memory per upload.
+const CHANNEL_CHUNKS: usize = 16;
+
+/// Receives the body into a sealed, staged blob. Errors: 413 past `limit`, 408 when the
+/// client stalls, 400 when the body ends early.
+pub async fn receive(
+    state: &Arc<AppState>,
+    mut payload: Payload,
+    declared_len: Option<u64>,
+) -> Result<(FsPendingBlob, u64), ApiError> {
+    let limit = state.config.max_upload_bytes;
+    if declared_len.is_some_and(|len| len > limit) {
+        return Err(ApiError::too_large(limit));
+    }
+    let idle = Duration::from_secs(state.config.upload_idle_timeout_secs);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
+    let blobs = state.blobs.clone();
+    // The writer owns the pending blob; if the upload is abandoned, the sender is dropped,
+    // the writer returns, and dropping its blob removes the temp file.
+    let writer = actix_web::rt::task::spawn_blocking(move || -> Result<FsPendingBlob, ApiError> {
+        let mut pending = blobs.begin(limit)?;
+        while let Some(chunk) = rx.blocking_recv() {
+            pending.write_all(&chunk).map_err(|e| match e.kind() {
+                std::io::ErrorKind::FileTooLarge => ApiError::too_large(limit),
+                _ => ApiError::internal(format!("writing the upload: {e}")),
+            })?;
+        }
+        pending.seal()?;
+        Ok(pending)
+    });
+    let mut received = 0u64;
+    loop {
+        let chunk = match tokio::time::timeout(idle, payload.next()).await {
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "upload_stalled",
+                    format!("the upload sent nothing for {} s", idle.as_secs()),
+                ));
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(ApiError::bad_request(
+                    "incomplete_body",
+                    format!("the upload broke off after {received} bytes: {e}"),
+                ));
+            }
+            Ok(Some(Ok(chunk))) => chunk,
+        };
+        received += chunk.len() as u64;
+        if received > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        if tx.send(chunk).await.is_err() {
+            break; // The writer failed; its error is below.
+        }
+    }
+    drop(tx);
+    let pending = writer
+        .await
+        .map_err(|e| ApiError::internal(format!("the upload writer failed: {e}")))??;
+    if declared_len.is_some_and(|len| len != received) {
+        return Err(ApiError::bad_request(
+            "incomplete_body",
+            format!("the upload ended after {received} of {declared_len:?} bytes"),
+        ));
+    }
+    Ok((pending, received))
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message)
+}
+
+/// Verifies a staged upload and records it (blocking: call through `web::block`).
+/// `existing` is the app as it was when the upload was authorised (`None`: unclaimed).
+pub fn accept(
+    state: &AppState,
+    uploader: &Account,
+    app_id: &AppId,
+    existing: Option<&App>,
+    mut pending: FsPendingBlob,
+) -> Result<VersionView, ApiError> {
+    let limits = Limits {
+        max_package_bytes: state.config.max_upload_bytes,
+        ..Limits::default()
+    };
+    let staged = BufReader::new(pending.staged()?);
+    let package = verify_package(staged, &limits).map_err(|invalid| {
+        let count = invalid.problems.len();
+        let first = invalid
+            .problems
+            .first()
+            .map_or_else(String::new, |p| p.message.clone());
+        unprocessable(
+            "invalid_package",
+            format!("the package is not valid ({count} problem(s)): {first}"),
+        )
+        .with_problems(invalid.problems.iter().map(views::problem).collect())
+    })?;
+    let manifest = package.manifest();
+    if &manifest.id != app_id {
+        return Err(unprocessable(
+            "app_id_mismatch",
+            format!(
+                "the manifest's id is {}, but this upload is for {app_id}",
+                manifest.id
+            ),
+        ));
+    }
+    let owner = existing.map_or(uploader.id, |app| app.owner_id);
+    let keys = state.store.keys_of(owner)?;
+    let key_id = package.key_id();
+    match keys.iter().find(|k| k.key_id == key_id) {
+        None => {
+            return Err(unprocessable(
+                "untrusted_key",
+                format!(
+                    "the package is signed by key {key_id}, which is not registered to this account: run `mosis keys register KEY.pub` first"
+                ),
+            ));
+        }
+        Some(k) if k.revoked_at.is_some() => {
+            return Err(unprocessable(
+                "revoked_key",
+                format!("the package is signed by key {key_id}, which was revoked"),
+            ));
+        }
+        Some(k) => package
+            .require_signer(std::slice::from_ref(&k.public_key))
+            .map_err(|p| unprocessable("untrusted_key", p.message))?,
+    }
+    let manifest_json = serde_json::to_string(manifest)
+        .map_err(|e| ApiError::internal(format!("serialising the manifest: {e}")))?;
+    let version = manifest.version.clone();
+
+    let _one_at_a_time = state
+        .publish_lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let earlier = state.store.versions_of(app_id)?;
+    if earlier.iter().any(|v| v.version == version) {
+        return Err(conflict(
+            "version_exists",
+            format!("version {version} of {app_id} was uploaded already; bump the version"),
+        ));
+    }
+    if let Some(newest) = earlier.iter().map(|v| &v.version).max()
+        && &version < newest
+    {
+        return Err(conflict(
+            "version_not_newer",
+            format!("version {version} is not greater than {newest}, the newest uploaded"),
+        ));
+    }
+    let key = BlobKey {
+        dev_id: owner,
+        app_id: app_id.clone(),
+        version: version.clone(),
+        file: BlobFile::Package,
+    };
+    let info = pending.commit(&key)?;
+    let new = NewVersion {
+        app_id: app_id.clone(),
+        version,
+        size: info.size,
+        sha256: info.sha256,
+        key_id,
+        manifest_json,
+        uploaded_by: uploader.id,
+    };
+    let claim_as = existing.is_none().then_some(manifest.name.as_str());
+    let now = state.auth.clock().now();
+    match state.store.record_upload(&new, claim_as, now) {
+        Ok((record, _job)) => Ok(views::version(&record)),
+        Err(e) => {
+            // Nothing may stay visible without its row.
+            if let Err(cleanup) = state.blobs.delete(&key) {
+                tracing::error!(error = %cleanup, "removing the package of a failed upload");
+            }
+            Err(match e {
+                StorageError::Conflict { what } => conflict("conflict", what),
+                other => other.into(),
+            })
+        }
+    }
+}
