@@ -1,6 +1,8 @@
-//! `mosis`: create, sign, pack and validate Mosis app packages.
+//! `mosis`: create, sign, pack, validate and publish Mosis app packages.
 
+mod credentials;
 mod output;
+mod remote;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -9,7 +11,7 @@ use output::{Output, human_bytes};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Create, sign, pack and validate Mosis app packages.
+/// Create, sign, pack, validate and publish Mosis app packages.
 #[derive(Debug, Parser)]
 #[command(
     name = "mosis",
@@ -76,6 +78,95 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Store a portal's URL and an API token for the other networked commands.
+    ///
+    /// The token is checked against the server, then kept in the user config folder
+    /// ($XDG_CONFIG_HOME/mosis/credentials.json, mode 0600).
+    Login {
+        #[command(flatten)]
+        server: ServerArg,
+        /// Read the API token (`mosis_…`) from stdin, e.g. `mosis login --token-stdin < token.txt`.
+        #[arg(long)]
+        token_stdin: bool,
+    },
+    /// Forget the stored token (it stays valid on the server until revoked there).
+    Logout,
+    /// Manage the signing keys registered with the portal.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Upload a package (or pack and upload a directory); it enters review as `pending`.
+    ///
+    /// The first upload of an unclaimed app id registers it to you.
+    Publish {
+        /// A signed .mpk, or a project directory to pack first.
+        #[arg(value_name = "FILE.mpk|DIR", default_value = ".")]
+        target: PathBuf,
+        /// The private key to sign with when packing a directory.
+        #[arg(long, value_name = "KEY", env = "MOSIS_KEY")]
+        key: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArg,
+        /// Print the uploaded version as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an app's versions and their review states.
+    Status {
+        /// The app id.
+        #[arg(value_name = "APP_ID")]
+        app_id: String,
+        #[command(flatten)]
+        server: ServerArg,
+        /// Print the app and its versions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Your apps.
+    #[command(subcommand)]
+    Apps(AppsCommand),
+}
+
+/// `--server`, shared by every networked command.
+#[derive(Debug, clap::Args)]
+struct ServerArg {
+    /// The portal's URL [default: the one stored by `mosis login`].
+    #[arg(long, value_name = "URL", env = "MOSIS_SERVER")]
+    server: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Register a public key (KEY.pub from `mosis keygen`); packages signed by it are yours.
+    Register {
+        /// The public key file.
+        #[arg(value_name = "KEY.pub")]
+        file: PathBuf,
+        /// A label for it [default: the file name].
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        server: ServerArg,
+    },
+    /// List your registered keys.
+    List {
+        #[command(flatten)]
+        server: ServerArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AppsCommand {
+    /// List your apps with their newest version.
+    List {
+        #[command(flatten)]
+        server: ServerArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_app_id(s: &str) -> Result<AppId, String> {
@@ -93,7 +184,7 @@ enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.color);
-    match run(cli.command, &out) {
+    match remote::report(run(cli.command, &out), &out) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(1),
         Err(err) => {
@@ -159,6 +250,43 @@ fn run(command: Command, out: &Output) -> anyhow::Result<Outcome> {
             if !valid {
                 return Ok(Outcome::Refused);
             }
+        }
+        Command::Login {
+            server,
+            token_stdin,
+        } => return remote::login(server.server.as_deref(), token_stdin, out),
+        Command::Logout => return remote::logout(out),
+        Command::Keys(KeysCommand::Register {
+            file,
+            label,
+            server,
+        }) => {
+            let client = remote::connect(server.server.as_deref())?;
+            return remote::register_key(&client, &file, label, out);
+        }
+        Command::Keys(KeysCommand::List { server, json }) => {
+            return remote::list_keys(&remote::connect(server.server.as_deref())?, json);
+        }
+        Command::Publish {
+            target,
+            key,
+            server,
+            json,
+        } => {
+            let client = remote::connect(server.server.as_deref())?;
+            return remote::publish(&client, &target, key.as_deref(), json, out);
+        }
+        Command::Status {
+            app_id,
+            server,
+            json,
+        } => {
+            let app_id = parse_app_id(&app_id).map_err(|e| anyhow::anyhow!("APP_ID: {e}"))?;
+            let client = remote::connect(server.server.as_deref())?;
+            return remote::status(&client, app_id.as_str(), json);
+        }
+        Command::Apps(AppsCommand::List { server, json }) => {
+            return remote::list_apps(&remote::connect(server.server.as_deref())?, json);
         }
     }
     Ok(Outcome::Done)

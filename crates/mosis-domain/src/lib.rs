@@ -26,7 +26,8 @@ pub use keys::{PublicKey, SigningKey, write_new_key_pair};
 pub use manifest::{Manifest, Permission};
 pub use package::{
     FILE_LIST_PATH, IO_BUFFER_BYTES, InvalidPackage, Limits, MANIFEST_PATH, PackError, PackSummary,
-    SIGNATURE_PATH, SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, verify_package,
+    SIGNATURE_PATH, SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, read_manifest,
+    verify_package,
 };
 pub use path::{PackagePath, PathError};
 pub use problem::{Problem, ProblemCode};

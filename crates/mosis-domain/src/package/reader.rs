@@ -250,6 +250,40 @@ pub fn verify_package<R: Read + Seek>(
     Err(out)
 }
 
+/// Reads and validates only the manifest, hashing nothing else: for a tool that needs a
+/// package's app id and version before it sends the package to something that verifies
+/// it in full (the portal). Not a verification: the files and the signature are unchecked.
+pub fn read_manifest<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+) -> Result<Manifest, InvalidPackage> {
+    let mut archive = open_archive(reader, limits)?;
+    let mut out = InvalidPackage::default();
+    let (entries, rejected) = check_central_directory(&mut archive, limits, &mut out.problems);
+    let (meta, data): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| e.path.is_meta());
+    let small = SmallFiles {
+        meta: &meta,
+        data: &data,
+        rejected: &rejected,
+    };
+    let bytes = small.read(
+        &mut archive,
+        MANIFEST_PATH,
+        limits.max_manifest_bytes,
+        (ProblemCode::MissingManifest, ProblemCode::InvalidManifest),
+        &mut out.problems,
+    );
+    match bytes.as_deref().map(Manifest::parse) {
+        Some(Ok(manifest)) => Ok(manifest),
+        Some(Err(problems)) => {
+            out.problems.extend(problems);
+            Err(out)
+        }
+        None => Err(out),
+    }
+}
+
 /// The checks that must pass before anything inside the archive is trusted: the package
 /// size, the entry count its end record declares (before the ZIP parser allocates for it),
 /// unique names, and consistent headers (no overlapping or hidden entries, local and central
