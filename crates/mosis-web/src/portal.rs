@@ -1,9 +1,11 @@
-//! The data directory of SPEC §1, opened: databases migrated, blob store swept, the
-//! portal's own keys loaded (created on first start).
+//! The data directory of SPEC §1, opened: databases migrated, the portal's own keys
+//! loaded (created on first start). The blob store is the server's alone (opening it
+//! sweeps temp files, which would break a running server's uploads), so admin commands,
+//! which may run beside the server, never open it.
 
 use anyhow::Context as _;
 use mosis_domain::{PublicKey, SigningKey};
-use mosis_storage::{FsBlobStore, SqlitePortal, SqliteTelemetry};
+use mosis_storage::{SqlitePortal, SqliteTelemetry};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -71,14 +73,13 @@ pub struct Portal {
     pub store: Arc<SqlitePortal>,
     /// `telemetry.db`.
     pub telemetry: Arc<SqliteTelemetry>,
-    /// `packages/`.
-    pub blobs: FsBlobStore,
     /// `keys/`.
     pub keys: PortalKeys,
 }
 
 impl Portal {
     /// Opens (creating on first run) the data directory's layout, keys and databases.
+    /// Safe while a server runs on the same directory.
     pub fn open(data: &Path) -> anyhow::Result<Self> {
         for dir in ["packages", "backups", "keys"] {
             let path = data.join(dir);
@@ -90,12 +91,10 @@ impl Portal {
             .with_context(|| format!("opening {}", data.join("portal.db").display()))?;
         let telemetry = SqliteTelemetry::open(&data.join("telemetry.db"))
             .with_context(|| format!("opening {}", data.join("telemetry.db").display()))?;
-        let blobs = FsBlobStore::open(&data.join("packages"))?;
         Ok(Self {
             data: data.to_owned(),
             store: Arc::new(store),
             telemetry: Arc::new(telemetry),
-            blobs,
             keys,
         })
     }

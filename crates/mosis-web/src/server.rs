@@ -8,6 +8,7 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use mosis_auth::{Authenticator, SessionSigner, SystemClock};
+use mosis_storage::FsBlobStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +48,8 @@ pub fn start(config: Config) -> anyhow::Result<Started> {
     let portal = Arc::new(Portal::open(&config.data)?);
     let signer = SessionSigner::new(&portal.keys.session)?;
     let auth = Authenticator::new(portal.store.clone(), Arc::new(SystemClock), signer);
-    let state: State = web::Data::new(AppState::new(config.clone(), &portal, auth));
+    let blobs = FsBlobStore::open(&config.data.join("packages"))?;
+    let state: State = web::Data::new(AppState::new(config.clone(), &portal, blobs, auth));
     let workers = if config.workers == 0 {
         std::thread::available_parallelism().map_or(2, usize::from)
     } else {

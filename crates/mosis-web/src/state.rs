@@ -32,13 +32,18 @@ pub struct AppState {
 
 impl AppState {
     /// The state over an opened portal.
-    pub fn new(config: Config, portal: &Portal, auth: Authenticator<SqlitePortal>) -> Self {
+    pub fn new(
+        config: Config,
+        portal: &Portal,
+        blobs: FsBlobStore,
+        auth: Authenticator<SqlitePortal>,
+    ) -> Self {
         Self {
             ip_limit: RateLimiter::new(config.rate_limit_per_ip),
             token_limit: RateLimiter::new(config.rate_limit_per_token),
             config,
             store: portal.store.clone(),
-            blobs: portal.blobs.clone(),
+            blobs,
             auth,
             metrics: Metrics::default(),
             publish_lock: Mutex::new(()),

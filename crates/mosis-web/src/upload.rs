@@ -16,6 +16,7 @@ use mosis_storage::{
 };
 use std::io::{BufReader, Write as _};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Chunks in flight between the network and the writer thread: bounds memory per upload.
@@ -34,9 +35,11 @@ pub async fn receive(
     }
     let idle = Duration::from_secs(state.config.upload_idle_timeout_secs);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
+    let complete = Arc::new(AtomicBool::new(false));
+    let writer_complete = complete.clone();
     let blobs = state.blobs.clone();
-    // The writer owns the pending blob; if the upload is abandoned, the sender is dropped,
-    // the writer returns, and dropping its blob removes the temp file.
+    // The writer owns the pending blob. Unless the whole body arrived, it returns without
+    // sealing, and dropping the blob removes its temp file.
     let writer = actix_web::rt::task::spawn_blocking(move || -> Result<FsPendingBlob, ApiError> {
         let mut pending = blobs.begin(limit)?;
         while let Some(chunk) = rx.blocking_recv() {
@@ -45,9 +48,36 @@ pub async fn receive(
                 _ => ApiError::internal(format!("writing the upload: {e}")),
             })?;
         }
+        if !writer_complete.load(Ordering::Acquire) {
+            return Err(ApiError::bad_request(
+                "incomplete_body",
+                "the upload was abandoned",
+            ));
+        }
         pending.seal()?;
         Ok(pending)
     });
+    let received = pump(&mut payload, &tx, idle, limit, declared_len).await;
+    if received.is_ok() {
+        complete.store(true, Ordering::Release);
+    }
+    drop(tx);
+    // Wait for the writer even on failure, so its temp file is gone before we answer.
+    let written = writer
+        .await
+        .map_err(|e| ApiError::internal(format!("the upload writer failed: {e}")));
+    let received = received?;
+    Ok((written??, received))
+}
+
+/// Moves the body's chunks to the writer; returns the byte count.
+async fn pump(
+    payload: &mut Payload,
+    tx: &tokio::sync::mpsc::Sender<Bytes>,
+    idle: Duration,
+    limit: u64,
+    declared_len: Option<u64>,
+) -> Result<u64, ApiError> {
     let mut received = 0u64;
     loop {
         let chunk = match tokio::time::timeout(idle, payload.next()).await {
@@ -72,20 +102,17 @@ pub async fn receive(
             return Err(ApiError::too_large(limit));
         }
         if tx.send(chunk).await.is_err() {
-            break; // The writer failed; its error is below.
+            // The writer failed; the caller returns its error.
+            return Ok(received);
         }
     }
-    drop(tx);
-    let pending = writer
-        .await
-        .map_err(|e| ApiError::internal(format!("the upload writer failed: {e}")))??;
-    if declared_len.is_some_and(|len| len != received) {
-        return Err(ApiError::bad_request(
+    match declared_len {
+        Some(len) if len != received => Err(ApiError::bad_request(
             "incomplete_body",
-            format!("the upload ended after {received} of {declared_len:?} bytes"),
-        ));
+            format!("the upload ended after {received} of {len} bytes"),
+        )),
+        _ => Ok(received),
     }
-    Ok((pending, received))
 }
 
 fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
