@@ -1,19 +1,9 @@
-//! The real `mosis` binary, driven as a developer would: keygen → init → pack → validate.
+//! The offline commands, driven as a developer would: keygen → init → pack → validate.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "tests fail loudly on any unexpected error"
-)]
-
-use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
 
-fn mosis() -> Command {
-    let mut cmd = Command::cargo_bin("mosis").unwrap();
-    cmd.env_remove("MOSIS_KEY").env_remove("NO_COLOR");
-    cmd
-}
+use crate::mosis;
 
 /// A workspace with a key and a fresh project, ready to pack.
 struct Setup {

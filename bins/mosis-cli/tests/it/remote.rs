@@ -1,0 +1,302 @@
+//! `mosis login | keys | publish | status | apps | logout` against a real portal server
+//! on 127.0.0.1:0 with a temp data dir.
+
+use crate::mosis;
+use mosis_web::{Background, Config};
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+struct Setup {
+    dir: tempfile::TempDir,
+    config: Config,
+    server: Background,
+    token: String,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data: dir.path().join("data"),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            workers: 2,
+            ..Config::default()
+        };
+        let server = Background::spawn(config.clone()).unwrap();
+        mosis_web::admin::create_user(&config, "alice", &[]).unwrap();
+        let token = mosis_web::admin::create_token(
+            &config,
+            "alice",
+            &["read".into(), "publish".into()],
+            None,
+        )
+        .unwrap()
+        .secret
+        .expose()
+        .to_owned();
+        let setup = Self {
+            dir,
+            config,
+            server,
+            token,
+        };
+        setup
+            .mosis()
+            .args(["keygen", "--out"])
+            .arg(setup.path("dev.key"))
+            .assert()
+            .success();
+        setup
+            .mosis()
+            .args(["init", "--id", "com.example.weather", "--name", "Weather"])
+            .arg(setup.path("app"))
+            .assert()
+            .success();
+        setup
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `mosis` with this test's own config folder.
+    fn mosis(&self) -> assert_cmd::Command {
+        let mut cmd = mosis();
+        cmd.env("XDG_CONFIG_HOME", self.path("config"));
+        cmd
+    }
+
+    fn login(&self) {
+        self.mosis()
+            .args(["login", "--server", &self.server.url(), "--token-stdin"])
+            .write_stdin(format!("{}\n", self.token))
+            .assert()
+            .success()
+            .stderr(
+                predicate::str::contains("logged in to").and(predicate::str::contains("as alice")),
+            );
+    }
+
+    fn set_version(&self, version: &str) {
+        let path = self.path("app/manifest.json");
+        let mut manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        manifest["version"] = version.into();
+        std::fs::write(path, manifest.to_string()).unwrap();
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self
+            .mosis()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn a_developer_logs_in_registers_a_key_publishes_and_sees_it_pending() {
+    let s = Setup::new();
+    s.login();
+    let credentials = s.path("config/mosis/credentials.json");
+    assert_eq!(mode(&credentials), 0o600, "credentials are private");
+    assert!(
+        std::fs::read_to_string(&credentials)
+            .unwrap()
+            .contains(&s.token)
+    );
+
+    s.mosis()
+        .args(["keys", "register"])
+        .arg(s.path("dev.key.pub"))
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match("^[0-9a-f]{16}\n$").unwrap());
+
+    // A directory is packed with the key, then uploaded; piped, so no progress bar.
+    s.mosis()
+        .arg("publish")
+        .arg(s.path("app"))
+        .arg("--key")
+        .arg(s.path("dev.key"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("uploaded com.example.weather 0.1.0")
+                .and(predicate::str::contains("state: pending")),
+        )
+        .stderr(predicate::str::contains("uploading").not());
+
+    // A packed file uploads as it is.
+    s.set_version("0.2.0");
+    s.mosis()
+        .arg("pack")
+        .arg(s.path("app"))
+        .arg("--key")
+        .arg(s.path("dev.key"))
+        .arg("-o")
+        .arg(s.path("w.mpk"))
+        .assert()
+        .success();
+    let uploaded = s.json(&["publish", s.path("w.mpk").to_str().unwrap(), "--json"]);
+    assert_eq!(uploaded["version"], "0.2.0");
+
+    let status = s.json(&["status", "com.example.weather", "--json"]);
+    assert_eq!(status["app_id"], "com.example.weather");
+    let states: Vec<(&str, &str)> = status["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_str().unwrap(), v["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [("0.2.0", "pending"), ("0.1.0", "pending")]);
+    s.mosis()
+        .args(["status", "com.example.weather"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0.1.0").and(predicate::str::contains("pending")));
+
+    let apps = s.json(&["apps", "list", "--json"]);
+    assert_eq!(apps[0]["app_id"], "com.example.weather");
+    assert_eq!(apps[0]["latest_version"], "0.2.0");
+
+    // The file really is stored where the layout says.
+    let dev_id = status["owner_id"].as_i64().unwrap();
+    assert!(
+        s.config
+            .data
+            .join(format!(
+                "packages/{dev_id}/com.example.weather/0.2.0/package.mpk"
+            ))
+            .is_file()
+    );
+
+    s.mosis().arg("logout").assert().success();
+    assert!(!credentials.exists());
+    s.mosis()
+        .args(["status", "com.example.weather"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no server"));
+}
+
+#[test]
+fn server_refusals_are_one_clear_line_and_exit_1() {
+    let s = Setup::new();
+    s.login();
+    // Not registered yet: the key is unknown to the portal.
+    s.mosis()
+        .arg("publish")
+        .arg(s.path("app"))
+        .arg("--key")
+        .arg(s.path("dev.key"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::is_match(
+                "(?m)^error: the server refused: .*not registered.*\\(HTTP 422\\)$",
+            )
+            .unwrap(),
+        );
+    s.mosis()
+        .args(["keys", "register"])
+        .arg(s.path("dev.key.pub"))
+        .assert()
+        .success();
+    s.mosis()
+        .args(["keys", "register"])
+        .arg(s.path("dev.key.pub"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("registered already"));
+    s.mosis()
+        .args(["keys", "register"])
+        .arg(s.path("dev.key"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("private key"));
+    s.mosis()
+        .arg("publish")
+        .arg(s.path("app"))
+        .arg("--key")
+        .arg(s.path("dev.key"))
+        .assert()
+        .success();
+    s.mosis()
+        .arg("publish")
+        .arg(s.path("app"))
+        .arg("--key")
+        .arg(s.path("dev.key"))
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("uploaded already").and(predicate::str::contains("HTTP 409")),
+        );
+    s.mosis()
+        .args(["status", "com.example.nothing"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("HTTP 404"));
+    s.mosis()
+        .args(["status", "Not An Id"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("APP_ID"));
+}
+
+#[test]
+fn login_checks_the_token_and_the_server() {
+    let s = Setup::new();
+    s.mosis()
+        .args(["login", "--server", &s.server.url(), "--token-stdin"])
+        .write_stdin("mosis_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not valid").and(predicate::str::contains("HTTP 401")));
+    assert!(
+        !s.path("config/mosis/credentials.json").exists(),
+        "a refused token is not stored"
+    );
+    s.mosis()
+        .args(["login", "--server", "http://127.0.0.1:1", "--token-stdin"])
+        .write_stdin(s.token.clone())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot reach http://127.0.0.1:1"));
+    s.mosis()
+        .args(["login", "--server", "ftp://x", "--token-stdin"])
+        .write_stdin(s.token.clone())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid server URL"));
+}
+
+#[test]
+fn the_server_comes_from_the_flag_then_the_environment_and_the_token_never_goes_elsewhere() {
+    let s = Setup::new();
+    s.login();
+    // MOSIS_SERVER pointing elsewhere: the stored token is not sent there.
+    s.mosis()
+        .env("MOSIS_SERVER", "http://127.0.0.1:1")
+        .args(["apps", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no token for http://127.0.0.1:1"));
+    // MOSIS_TOKEN with --server works without a login (CI).
+    s.mosis().arg("logout").assert().success();
+    s.mosis()
+        .env("MOSIS_TOKEN", &s.token)
+        .args(["apps", "list", "--server", &s.server.url()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no apps yet"));
+}
