@@ -12,16 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const FILE_BYTES: usize = 700 * 1024;
+pub(crate) const FILE_BYTES: usize = 700 * 1024;
 /// Package sizes measured: a smaller one, to show peak memory does not grow with size.
 const SIZES: [(&str, usize); 2] = [("64 MB", 96), ("280 MB", 400)];
 const RUNS: usize = 5;
 
 /// One command's cost: wall time and peak resident memory.
 #[derive(Clone, Copy)]
-struct Cost {
-    wall: Duration,
-    max_rss_kib: u64,
+pub(crate) struct Cost {
+    pub(crate) wall: Duration,
+    pub(crate) max_rss_kib: u64,
 }
 
 /// Runs the benchmark and prints throughputs, ratios and peak memory.
@@ -129,7 +129,7 @@ pub fn storage() -> anyhow::Result<()> {
 }
 
 /// Creates a project with `mosis init` and adds `files` random files; returns its size in bytes.
-fn make_project(mosis: &Path, project: &Path, files: usize) -> anyhow::Result<u64> {
+pub(crate) fn make_project(mosis: &Path, project: &Path, files: usize) -> anyhow::Result<u64> {
     quiet(
         Command::new(mosis)
             .args(["init", "--id", "com.example.bench", "--name", "Bench"])
@@ -195,7 +195,7 @@ fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn quiet(cmd: &mut Command) -> anyhow::Result<()> {
+pub(crate) fn quiet(cmd: &mut Command) -> anyhow::Result<()> {
     let status = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status()?;
     if !status.success() {
         bail!("{cmd:?} failed ({status})");
@@ -203,7 +203,7 @@ fn quiet(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn best(costs: &[Cost]) -> Cost {
+pub(crate) fn best(costs: &[Cost]) -> Cost {
     let wall = costs.iter().map(|c| c.wall).min().unwrap_or_default();
     let max_rss_kib = costs
         .iter()
@@ -213,13 +213,13 @@ fn best(costs: &[Cost]) -> Cost {
     Cost { wall, max_rss_kib }
 }
 
-fn best_of(n: usize, mut f: impl FnMut() -> anyhow::Result<Cost>) -> anyhow::Result<Cost> {
+pub(crate) fn best_of(n: usize, mut f: impl FnMut() -> anyhow::Result<Cost>) -> anyhow::Result<Cost> {
     let costs = (0..n).map(|_| f()).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(best(&costs))
 }
 
 /// Runs `cmd` to completion and reports its wall time and peak RSS (from `wait4`).
-fn measure(cmd: &mut Command) -> anyhow::Result<Cost> {
+pub(crate) fn measure(cmd: &mut Command) -> anyhow::Result<Cost> {
     let started = Instant::now();
     let child = cmd
         .stdout(Stdio::null())

@@ -1,6 +1,7 @@
-//! `cargo xtask`: the project's automation — `ci`, `bench verify`, `tidy`.
+//! `cargo xtask`: the project's automation — `ci`, `bench verify|storage|publish`, `tidy`.
 
 mod bench;
+mod bench_publish;
 mod ci;
 mod tidy;
 mod tools;
@@ -15,6 +16,7 @@ commands:
   ci              fmt check, clippy -D warnings, the whole test suite, cargo doc -D warnings
   bench verify    package verification and packing throughput against `openssl dgst -sha256`
   bench storage   repository and blob-store cost against bare rusqlite and `cp`
+  bench publish   `mosis publish` of 1 GB against dd and curl; API reads against a hello-world route (wrk)
   tools           install the components tests start (Litestream) into tools/
   tidy            check that crates depend on each other only as the layering allows";
 
@@ -25,6 +27,7 @@ fn main() -> anyhow::Result<()> {
         ["ci"] => ci::all(),
         ["bench", "verify"] => bench::verify(),
         ["bench", "storage"] => bench::storage(),
+        ["bench", "publish"] => bench_publish::run(),
         ["tools"] => tools::ensure(),
         ["tidy"] => tidy::check(&tidy::Graph::load()?),
         ["help" | "--help" | "-h"] => {

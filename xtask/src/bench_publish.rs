@@ -1,0 +1,286 @@
+//! `cargo xtask bench publish`: the publish path and the API's read path of the release
+//! `portal-server`, as ratios to peers measured in the same run (absolute figures on a
+//! shared machine move by 10×):
+//!
+//! - `mosis publish` of a 1 GB package (stream, hash, fsync, verify, atomic rename) against
+//!   `dd … conv=fdatasync` writing 1 GiB to a new file, and against `curl -T` of the same
+//!   package to the same endpoint. Goal ≥ 0.8× each.
+//! - The server's peak RSS growth during one upload and during 4 at once. Goal ≤ 32 MB.
+//! - `GET /api/v1/apps/{id}` (token check + SQLite reads) with wrk at 64 connections
+//!   against `/healthz` on the same server. Goal ≥ 40 % of its requests/s, p99 ≤ 10 ms.
+
+use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet};
+use crate::{cargo, workspace_root};
+use anyhow::{Context as _, bail};
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+const APP_ID: &str = "com.example.bench";
+/// About 1 GB of incompressible content (stored entries).
+const FILES: usize = 1_000_000_000 / FILE_BYTES + 1;
+const RUNS: usize = 2;
+const CONCURRENT: usize = 4;
+const WRK_SECS: u32 = 10;
+
+/// The release server, running on a random port with its stderr in a file.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(binary: &Path, data: &Path, log: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(binary)
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            // No rate limits (one client makes every request), room for the package.
+            .env("MOSIS_RATE_LIMIT_PER_IP", "0")
+            .env("MOSIS_RATE_LIMIT_PER_TOKEN", "0")
+            .env("MOSIS_MAX_UPLOAD_BYTES", "1100000000")
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(log)?)
+            .spawn()
+            .context("starting portal-server")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .with_context(|| format!("portal-server said {line:?}, see {}", log.display()))?
+            .to_owned();
+        Ok(Self { child, url })
+    }
+
+    /// Resets the kernel's peak-RSS mark, returning the current RSS in KiB.
+    fn reset_peak(&self) -> anyhow::Result<u64> {
+        fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .context("resetting the server's peak RSS")?;
+        self.status_kib("VmRSS")
+    }
+
+    fn status_kib(&self, field: &str) -> anyhow::Result<u64> {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.trim_start_matches(':').trim().strip_suffix("kB")?.trim().parse().ok())
+            .with_context(|| format!("no {field} in /proc status"))
+    }
+}
+
+/// Runs the benchmark and prints every ratio.
+pub fn run() -> anyhow::Result<()> {
+    for (tool, hint) in [("wrk", "apt-get install -y wrk"), ("curl", "apt-get install -y curl"), ("dd", "coreutils")] {
+        if Command::new("which").arg(tool).stdout(Stdio::null()).status().map_or(true, |s| !s.success()) {
+            bail!("{tool} is needed as a peer: {hint}");
+        }
+    }
+    let mut build = cargo();
+    build.args(["build", "--release", "--locked", "-p", "portal-server", "-p", "mosis-cli"]);
+    crate::run(build)?;
+    let release = workspace_root().join("target/release");
+    let (mosis, portal) = (release.join("mosis"), release.join("portal-server"));
+    let dir = workspace_root().join("bench-out/publish");
+    if dir.exists() {
+        fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    fs::create_dir_all(&dir)?;
+    let data = dir.join("data");
+
+    let admin = |args: &[&str]| -> anyhow::Result<String> {
+        let out = Command::new(&portal).arg("--data").arg(&data).args(args).output()?;
+        if !out.status.success() {
+            bail!("portal-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?.lines().last().unwrap_or_default().to_owned())
+    };
+    admin(&["admin", "create-user", "--name", "bench"])?;
+    let token = admin(&["admin", "create-token", "--user", "bench", "--scope", "read", "--scope", "publish"])?;
+    let server = Server::start(&portal, &data, &dir.join("server.log"))?;
+    let key = dir.join("bench.key");
+    quiet(Command::new(&mosis).arg("keygen").arg("--out").arg(&key))?;
+    quiet(
+        Command::new(&mosis)
+            .args(["keys", "register"])
+            .arg(key.with_extension("key.pub"))
+            .args(["--server", &server.url])
+            .env("MOSIS_TOKEN", &token),
+    )?;
+
+    println!("publish benchmark: packing {RUNS} + {RUNS} + {CONCURRENT} packages of ~1 GB …");
+    let project = dir.join("project");
+    make_project(&mosis, &project, FILES)?;
+    let mut next_minor = 0u32;
+    let mut next_package = || -> anyhow::Result<PathBuf> {
+        next_minor += 1;
+        let manifest = project.join("manifest.json");
+        let text = fs::read_to_string(&manifest)?;
+        let version = format!("1.{next_minor}.0");
+        let text = set_version(&text, &version)?;
+        fs::write(&manifest, text)?;
+        let out = dir.join(format!("bench-{version}.mpk"));
+        quiet(Command::new(&mosis).arg("pack").arg(&project).arg("--key").arg(&key).arg("-o").arg(&out))?;
+        Ok(out)
+    };
+    let upload_url = format!("{}/api/v1/apps/{APP_ID}/versions", server.url);
+    let publish = |file: &Path| -> Command {
+        let mut cmd = Command::new(&mosis);
+        cmd.arg("publish").arg(file).args(["--server", &server.url]).env("MOSIS_TOKEN", &token);
+        cmd
+    };
+    let curl = |file: &Path| -> Command {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-sS", "--fail", "-o", "/dev/null", "-X", "POST"])
+            .args(["-H", &format!("Authorization: Bearer {token}")])
+            .args(["-H", "Content-Type: application/octet-stream", "-T"])
+            .arg(file)
+            .arg(&upload_url);
+        cmd
+    };
+
+    // Interleaved runs, each on a fresh package (a version uploads once).
+    let (mut dd, mut curls, mut publishes, mut growth_kib) = (Vec::new(), Vec::new(), Vec::new(), 0u64);
+    let mut package_bytes = 0;
+    for _ in 0..RUNS {
+        let target = dir.join("dd.bin");
+        dd.push(measure(
+            Command::new("dd")
+                .arg("if=/dev/zero")
+                .arg(format!("of={}", target.display()))
+                .args(["bs=1M", "count=1024", "conv=fdatasync"]),
+        )?);
+        fs::remove_file(&target)?;
+
+        let file = next_package()?;
+        package_bytes = fs::metadata(&file)?.len();
+        curls.push(measure(&mut curl(&file))?);
+        fs::remove_file(&file)?;
+
+        let file = next_package()?;
+        let before = server.reset_peak()?;
+        publishes.push(measure(&mut publish(&file))?);
+        growth_kib = growth_kib.max(server.status_kib("VmHWM")?.saturating_sub(before));
+        fs::remove_file(&file)?;
+    }
+    let files: Vec<PathBuf> = (0..CONCURRENT).map(|_| next_package()).collect::<anyhow::Result<_>>()?;
+    let before = server.reset_peak()?;
+    let started = Instant::now();
+    let children: Vec<Child> = files
+        .iter()
+        .map(|f| publish(f).stdout(Stdio::null()).spawn())
+        .collect::<Result<_, _>>()?;
+    for mut child in children {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("a concurrent mosis publish failed ({status})");
+        }
+    }
+    let concurrent_secs = started.elapsed().as_secs_f64();
+    let concurrent_growth_kib = server.status_kib("VmHWM")?.saturating_sub(before);
+    for f in &files {
+        fs::remove_file(f)?;
+    }
+
+    let mbps = |bytes: u64, cost: Cost| bytes as f64 / cost.wall.as_secs_f64() / 1e6;
+    let dd_mbps = mbps(1024 * 1024 * 1024, best(&dd));
+    let curl_mbps = mbps(package_bytes, best(&curls));
+    let mosis_mbps = mbps(package_bytes, best(&publishes));
+    println!("package {:.0} MB, best of {RUNS} runs, server and clients on 127.0.0.1", package_bytes as f64 / 1e6);
+    println!("  dd 1 GiB conv=fdatasync  {dd_mbps:>6.0} MB/s");
+    println!("  curl -T                  {curl_mbps:>6.0} MB/s");
+    println!(
+        "  mosis publish            {mosis_mbps:>6.0} MB/s   {:.2}× dd   {:.2}× curl   (goal ≥ 0.80× each)",
+        mosis_mbps / dd_mbps,
+        mosis_mbps / curl_mbps
+    );
+    println!(
+        "  {CONCURRENT} at once                {:>6.0} MB/s aggregate",
+        CONCURRENT as f64 * package_bytes as f64 / concurrent_secs / 1e6
+    );
+    println!(
+        "  server peak RSS growth   {:.1} MiB one upload, {:.1} MiB {CONCURRENT} at once   (goal ≤ 32 MB)",
+        growth_kib as f64 / 1024.0,
+        concurrent_growth_kib as f64 / 1024.0
+    );
+
+    let auth = format!("Authorization: Bearer {token}");
+    let app = wrk(&format!("{}/api/v1/apps/{APP_ID}", server.url), Some(&auth))?;
+    let hello = wrk(&format!("{}/healthz", server.url), None)?;
+    println!("wrk -c64 -t2 -d{WRK_SECS}s --latency");
+    println!("  /healthz                 {:>8.0} req/s   p99 {:>6.2} ms", hello.0, hello.1);
+    println!(
+        "  GET /api/v1/apps/{{id}}    {:>8.0} req/s   p99 {:>6.2} ms   {:.0} % of /healthz   (goal ≥ 40 %, p99 ≤ 10 ms)",
+        app.0,
+        app.1,
+        app.0 / hello.0 * 100.0
+    );
+    drop(server);
+    fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// Sets the manifest's `"version"` field (the one `mosis init` wrote).
+fn set_version(manifest: &str, version: &str) -> anyhow::Result<String> {
+    let mut value: serde_json::Value = serde_json::from_str(manifest)?;
+    value["version"] = version.into();
+    Ok(serde_json::to_string_pretty(&value)?)
+}
+
+/// Runs wrk; returns (requests/s, p99 ms). Every response must be a 2xx.
+fn wrk(url: &str, header: Option<&str>) -> anyhow::Result<(f64, f64)> {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t2", "-c64", &format!("-d{WRK_SECS}s"), "--latency"]);
+    if let Some(h) = header {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd.arg(url).output().context("running wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || text.contains("Non-2xx") {
+        bail!("wrk against {url} saw errors:\n{text}");
+    }
+    let rps = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:")?.trim().parse::<f64>().ok())
+        .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%").map(str::trim).map(str::to_owned))
+        .and_then(|v| parse_wrk_duration(&v))
+        .with_context(|| format!("no 99% latency in wrk's output:\n{text}"))?;
+    Ok((rps, p99))
+}
+
+/// `1.23ms`, `456.00us`, `2.00s` → milliseconds.
+fn parse_wrk_duration(text: &str) -> Option<f64> {
+    let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic())?);
+    let n: f64 = number.parse().ok()?;
+    match unit {
+        "us" => Some(n / 1000.0),
+        "ms" => Some(n),
+        "s" => Some(n * 1000.0),
+        "m" => Some(n * 60_000.0),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_durations_are_read_in_milliseconds() {
+        assert_eq!(parse_wrk_duration("456.00us"), Some(0.456));
+        assert_eq!(parse_wrk_duration("1.50ms"), Some(1.5));
+        assert_eq!(parse_wrk_duration("2.00s"), Some(2000.0));
+        assert_eq!(parse_wrk_duration("fast"), None);
+    }
+}
