@@ -213,7 +213,10 @@ pub(crate) fn best(costs: &[Cost]) -> Cost {
     Cost { wall, max_rss_kib }
 }
 
-pub(crate) fn best_of(n: usize, mut f: impl FnMut() -> anyhow::Result<Cost>) -> anyhow::Result<Cost> {
+pub(crate) fn best_of(
+    n: usize,
+    mut f: impl FnMut() -> anyhow::Result<Cost>,
+) -> anyhow::Result<Cost> {
     let costs = (0..n).map(|_| f()).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(best(&costs))
 }

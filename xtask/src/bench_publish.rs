@@ -72,20 +72,45 @@ impl Server {
         let status = fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         status
             .lines()
-            .find_map(|l| l.strip_prefix(field)?.trim_start_matches(':').trim().strip_suffix("kB")?.trim().parse().ok())
+            .find_map(|l| {
+                l.strip_prefix(field)?
+                    .trim_start_matches(':')
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
             .with_context(|| format!("no {field} in /proc status"))
     }
 }
 
 /// Runs the benchmark and prints every ratio.
 pub fn run() -> anyhow::Result<()> {
-    for (tool, hint) in [("wrk", "apt-get install -y wrk"), ("curl", "apt-get install -y curl"), ("dd", "coreutils")] {
-        if Command::new("which").arg(tool).stdout(Stdio::null()).status().map_or(true, |s| !s.success()) {
+    for (tool, hint) in [
+        ("wrk", "apt-get install -y wrk"),
+        ("curl", "apt-get install -y curl"),
+        ("dd", "coreutils"),
+    ] {
+        if Command::new("which")
+            .arg(tool)
+            .stdout(Stdio::null())
+            .status()
+            .map_or(true, |s| !s.success())
+        {
             bail!("{tool} is needed as a peer: {hint}");
         }
     }
     let mut build = cargo();
-    build.args(["build", "--release", "--locked", "-p", "portal-server", "-p", "mosis-cli"]);
+    build.args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "portal-server",
+        "-p",
+        "mosis-cli",
+    ]);
     crate::run(build)?;
     let release = workspace_root().join("target/release");
     let (mosis, portal) = (release.join("mosis"), release.join("portal-server"));
@@ -97,14 +122,34 @@ pub fn run() -> anyhow::Result<()> {
     let data = dir.join("data");
 
     let admin = |args: &[&str]| -> anyhow::Result<String> {
-        let out = Command::new(&portal).arg("--data").arg(&data).args(args).output()?;
+        let out = Command::new(&portal)
+            .arg("--data")
+            .arg(&data)
+            .args(args)
+            .output()?;
         if !out.status.success() {
-            bail!("portal-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "portal-server {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        Ok(String::from_utf8(out.stdout)?.lines().last().unwrap_or_default().to_owned())
+        Ok(String::from_utf8(out.stdout)?
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned())
     };
     admin(&["admin", "create-user", "--name", "bench"])?;
-    let token = admin(&["admin", "create-token", "--user", "bench", "--scope", "read", "--scope", "publish"])?;
+    let token = admin(&[
+        "admin",
+        "create-token",
+        "--user",
+        "bench",
+        "--scope",
+        "read",
+        "--scope",
+        "publish",
+    ])?;
     let server = Server::start(&portal, &data, &dir.join("server.log"))?;
     let key = dir.join("bench.key");
     quiet(Command::new(&mosis).arg("keygen").arg("--out").arg(&key))?;
@@ -120,21 +165,33 @@ pub fn run() -> anyhow::Result<()> {
     let project = dir.join("project");
     make_project(&mosis, &project, FILES)?;
     let mut next_minor = 0u32;
-    let mut next_package = || -> anyhow::Result<PathBuf> {
+    // Each package is a new version; concurrent ones are of different apps (a lower
+    // version finishing after a higher one of the same app would rightly be refused).
+    let mut next_package = |app_id: &str| -> anyhow::Result<PathBuf> {
         next_minor += 1;
         let manifest = project.join("manifest.json");
         let text = fs::read_to_string(&manifest)?;
         let version = format!("1.{next_minor}.0");
-        let text = set_version(&text, &version)?;
-        fs::write(&manifest, text)?;
-        let out = dir.join(format!("bench-{version}.mpk"));
-        quiet(Command::new(&mosis).arg("pack").arg(&project).arg("--key").arg(&key).arg("-o").arg(&out))?;
+        fs::write(&manifest, set_manifest(&text, app_id, &version)?)?;
+        let out = dir.join(format!("{app_id}-{version}.mpk"));
+        quiet(
+            Command::new(&mosis)
+                .arg("pack")
+                .arg(&project)
+                .arg("--key")
+                .arg(&key)
+                .arg("-o")
+                .arg(&out),
+        )?;
         Ok(out)
     };
     let upload_url = format!("{}/api/v1/apps/{APP_ID}/versions", server.url);
     let publish = |file: &Path| -> Command {
         let mut cmd = Command::new(&mosis);
-        cmd.arg("publish").arg(file).args(["--server", &server.url]).env("MOSIS_TOKEN", &token);
+        cmd.arg("publish")
+            .arg(file)
+            .args(["--server", &server.url])
+            .env("MOSIS_TOKEN", &token);
         cmd
     };
     let curl = |file: &Path| -> Command {
@@ -148,7 +205,8 @@ pub fn run() -> anyhow::Result<()> {
     };
 
     // Interleaved runs, each on a fresh package (a version uploads once).
-    let (mut dd, mut curls, mut publishes, mut growth_kib) = (Vec::new(), Vec::new(), Vec::new(), 0u64);
+    let (mut dd, mut curls, mut publishes, mut growth_kib) =
+        (Vec::new(), Vec::new(), Vec::new(), 0u64);
     let mut package_bytes = 0;
     for _ in 0..RUNS {
         let target = dir.join("dd.bin");
@@ -160,18 +218,35 @@ pub fn run() -> anyhow::Result<()> {
         )?);
         fs::remove_file(&target)?;
 
-        let file = next_package()?;
+        let file = next_package(APP_ID)?;
         package_bytes = fs::metadata(&file)?.len();
         curls.push(measure(&mut curl(&file))?);
         fs::remove_file(&file)?;
 
-        let file = next_package()?;
+        let file = next_package(APP_ID)?;
         let before = server.reset_peak()?;
         publishes.push(measure(&mut publish(&file))?);
         growth_kib = growth_kib.max(server.status_kib("VmHWM")?.saturating_sub(before));
         fs::remove_file(&file)?;
     }
-    let files: Vec<PathBuf> = (0..CONCURRENT).map(|_| next_package()).collect::<anyhow::Result<_>>()?;
+    let mbps = |bytes: u64, cost: Cost| bytes as f64 / cost.wall.as_secs_f64() / 1e6;
+    let dd_mbps = mbps(1024 * 1024 * 1024, best(&dd));
+    let curl_mbps = mbps(package_bytes, best(&curls));
+    let mosis_mbps = mbps(package_bytes, best(&publishes));
+    println!(
+        "package {:.0} MB, best of {RUNS} runs, server and clients on 127.0.0.1",
+        package_bytes as f64 / 1e6
+    );
+    println!("  dd 1 GiB conv=fdatasync  {dd_mbps:>6.0} MB/s");
+    println!("  curl -T                  {curl_mbps:>6.0} MB/s");
+    println!(
+        "  mosis publish            {mosis_mbps:>6.0} MB/s   {:.2}× dd   {:.2}× curl   (goal ≥ 0.80× each)",
+        mosis_mbps / dd_mbps,
+        mosis_mbps / curl_mbps
+    );
+    let files: Vec<PathBuf> = (0..CONCURRENT)
+        .map(|i| next_package(&format!("{APP_ID}{i}")))
+        .collect::<anyhow::Result<_>>()?;
     let before = server.reset_peak()?;
     let started = Instant::now();
     let children: Vec<Child> = files
@@ -190,24 +265,12 @@ pub fn run() -> anyhow::Result<()> {
         fs::remove_file(f)?;
     }
 
-    let mbps = |bytes: u64, cost: Cost| bytes as f64 / cost.wall.as_secs_f64() / 1e6;
-    let dd_mbps = mbps(1024 * 1024 * 1024, best(&dd));
-    let curl_mbps = mbps(package_bytes, best(&curls));
-    let mosis_mbps = mbps(package_bytes, best(&publishes));
-    println!("package {:.0} MB, best of {RUNS} runs, server and clients on 127.0.0.1", package_bytes as f64 / 1e6);
-    println!("  dd 1 GiB conv=fdatasync  {dd_mbps:>6.0} MB/s");
-    println!("  curl -T                  {curl_mbps:>6.0} MB/s");
-    println!(
-        "  mosis publish            {mosis_mbps:>6.0} MB/s   {:.2}× dd   {:.2}× curl   (goal ≥ 0.80× each)",
-        mosis_mbps / dd_mbps,
-        mosis_mbps / curl_mbps
-    );
     println!(
         "  {CONCURRENT} at once                {:>6.0} MB/s aggregate",
         CONCURRENT as f64 * package_bytes as f64 / concurrent_secs / 1e6
     );
     println!(
-        "  server peak RSS growth   {:.1} MiB one upload, {:.1} MiB {CONCURRENT} at once   (goal ≤ 32 MB)",
+        "  server peak RSS growth   {:.1} MiB one upload, {:.1} MiB {CONCURRENT} at once (different apps)   (goal ≤ 32 MB)",
         growth_kib as f64 / 1024.0,
         concurrent_growth_kib as f64 / 1024.0
     );
@@ -216,7 +279,10 @@ pub fn run() -> anyhow::Result<()> {
     let app = wrk(&format!("{}/api/v1/apps/{APP_ID}", server.url), Some(&auth))?;
     let hello = wrk(&format!("{}/healthz", server.url), None)?;
     println!("wrk -c64 -t2 -d{WRK_SECS}s --latency");
-    println!("  /healthz                 {:>8.0} req/s   p99 {:>6.2} ms", hello.0, hello.1);
+    println!(
+        "  /healthz                 {:>8.0} req/s   p99 {:>6.2} ms",
+        hello.0, hello.1
+    );
     println!(
         "  GET /api/v1/apps/{{id}}    {:>8.0} req/s   p99 {:>6.2} ms   {:.0} % of /healthz   (goal ≥ 40 %, p99 ≤ 10 ms)",
         app.0,
@@ -228,9 +294,10 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets the manifest's `"version"` field (the one `mosis init` wrote).
-fn set_version(manifest: &str, version: &str) -> anyhow::Result<String> {
+/// Sets the manifest's `"id"` and `"version"` fields (of the one `mosis init` wrote).
+fn set_manifest(manifest: &str, app_id: &str, version: &str) -> anyhow::Result<String> {
     let mut value: serde_json::Value = serde_json::from_str(manifest)?;
+    value["id"] = app_id.into();
     value["version"] = version.into();
     Ok(serde_json::to_string_pretty(&value)?)
 }
@@ -249,11 +316,22 @@ fn wrk(url: &str, header: Option<&str>) -> anyhow::Result<(f64, f64)> {
     }
     let rps = text
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Requests/sec:")?.trim().parse::<f64>().ok())
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Requests/sec:")?
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
     let p99 = text
         .lines()
-        .find_map(|l| l.trim().strip_prefix("99%").map(str::trim).map(str::to_owned))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("99%")
+                .map(str::trim)
+                .map(str::to_owned)
+        })
         .and_then(|v| parse_wrk_duration(&v))
         .with_context(|| format!("no 99% latency in wrk's output:\n{text}"))?;
     Ok((rps, p99))

@@ -1,19 +1,24 @@
-//! The blocking REST client.
+//! The REST client: a blocking API over one async reqwest client and a private runtime,
+//! so an upload can stream large chunks read on their own thread.
 
 use crate::error::ClientError;
 use crate::wire::*;
-use reqwest::StatusCode;
-use reqwest::blocking::{Body, RequestBuilder, Response};
+use reqwest::{Body, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::time::Duration;
 
 /// Calls that are not uploads or downloads get this long.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// An upload is read and sent in chunks of this size.
+const UPLOAD_CHUNK_BYTES: usize = 256 * 1024;
+/// Chunks read ahead of the network.
+const UPLOAD_CHUNKS_AHEAD: usize = 4;
 
 /// A client of one portal, optionally with an API token.
 pub struct Client {
-    http: reqwest::blocking::Client,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
     base: String,
     token: Option<String>,
 }
@@ -52,16 +57,25 @@ impl Client {
         if !valid {
             return Err(ClientError::InvalidServer(server.to_owned()));
         }
-        let http = reqwest::blocking::Client::builder()
+        let transport = |e: &dyn std::error::Error| ClientError::Transport {
+            url: base.clone(),
+            reason: chain(e),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| transport(&e))?;
+        let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(None)
             .user_agent(concat!("mosis-client/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ClientError::Transport {
-                url: base.clone(),
-                reason: chain(&e),
-            })?;
-        Ok(Self { http, base, token })
+            .map_err(|e| transport(&e))?;
+        Ok(Self {
+            runtime,
+            http,
+            base,
+            token,
+        })
     }
 
     /// The server's base URL.
@@ -80,18 +94,26 @@ impl Client {
         }
     }
 
-    fn send(&self, request: RequestBuilder, url: &str) -> Result<Response, ClientError> {
-        let response = self
-            .authorised(request)
-            .send()
-            .map_err(|e| ClientError::Transport {
-                url: url.to_owned(),
-                reason: chain(&e),
-            })?;
+    async fn send(&self, request: RequestBuilder, url: &str) -> Result<Response, ClientError> {
+        let response =
+            self.authorised(request)
+                .send()
+                .await
+                .map_err(|e| ClientError::Transport {
+                    url: url.to_owned(),
+                    reason: chain(&e),
+                })?;
         if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
             return Ok(response);
         }
-        Err(api_error(response, url))
+        Err(api_error(response, url).await)
+    }
+
+    async fn decode<T: DeserializeOwned>(response: Response, url: &str) -> Result<T, ClientError> {
+        response.json().await.map_err(|e| ClientError::Protocol {
+            url: url.to_owned(),
+            detail: format!("the body is not the expected JSON: {}", chain(&e)),
+        })
     }
 
     fn json<T: DeserializeOwned>(
@@ -99,10 +121,9 @@ impl Client {
         request: RequestBuilder,
         url: &str,
     ) -> Result<T, ClientError> {
-        let response = self.send(request.timeout(CALL_TIMEOUT), url)?;
-        response.json().map_err(|e| ClientError::Protocol {
-            url: url.to_owned(),
-            detail: format!("the body is not the expected JSON: {}", chain(&e)),
+        self.runtime.block_on(async {
+            let response = self.send(request.timeout(CALL_TIMEOUT), url).await?;
+            Self::decode(response, url).await
         })
     }
 
@@ -122,7 +143,8 @@ impl Client {
 
     fn delete(&self, path: &str) -> Result<(), ClientError> {
         let url = self.url(path);
-        self.send(self.http.delete(&url).timeout(CALL_TIMEOUT), &url)
+        self.runtime
+            .block_on(self.send(self.http.delete(&url).timeout(CALL_TIMEOUT), &url))
             .map(drop)
     }
 
@@ -152,7 +174,8 @@ impl Client {
     }
 
     /// `POST /apps/{app_id}/versions`: uploads a package of `len` bytes read from `body`,
-    /// streamed (the caller may wrap `body` to show progress). No overall timeout.
+    /// streamed in large chunks read on their own thread (the caller may wrap `body` to
+    /// show progress). No overall timeout.
     pub fn upload(
         &self,
         app_id: &str,
@@ -160,22 +183,50 @@ impl Client {
         len: u64,
     ) -> Result<VersionView, ClientError> {
         let url = self.url(&format!("/apps/{app_id}/versions"));
+        let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(UPLOAD_CHUNKS_AHEAD);
+        let reader = std::thread::spawn(move || read_chunks(body, &tx));
+        let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        });
         let request = self
             .http
             .post(&url)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(Body::sized(body, len));
-        let response = self.send(request, &url)?;
-        response.json().map_err(|e| ClientError::Protocol {
-            url,
-            detail: format!("the body is not the expected JSON: {}", chain(&e)),
-        })
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(Body::wrap_stream(chunks));
+        let result = self.runtime.block_on(async {
+            let response = self.send(request, &url).await?;
+            Self::decode(response, &url).await
+        });
+        // The reader stops when the channel closes; it never outlives the call.
+        let _ = reader.join();
+        result
     }
 
-    /// `GET /apps/{app_id}/versions/{version}/package`: a reader of the package.
-    pub fn download(&self, app_id: &str, version: &str) -> Result<impl Read, ClientError> {
+    /// `GET /apps/{app_id}/versions/{version}/package`: writes the package to `out`;
+    /// returns its size.
+    pub fn download(
+        &self,
+        app_id: &str,
+        version: &str,
+        out: &mut impl Write,
+    ) -> Result<u64, ClientError> {
         let url = self.url(&format!("/apps/{app_id}/versions/{version}/package"));
-        self.send(self.http.get(&url), &url)
+        self.runtime.block_on(async {
+            let mut response = self.send(self.http.get(&url), &url).await?;
+            let mut written = 0u64;
+            while let Some(chunk) = response.chunk().await.map_err(|e| ClientError::Transport {
+                url: url.clone(),
+                reason: chain(&e),
+            })? {
+                out.write_all(&chunk).map_err(|e| ClientError::Transport {
+                    url: url.clone(),
+                    reason: format!("writing the download: {e}"),
+                })?;
+                written += chunk.len() as u64;
+            }
+            Ok(written)
+        })
     }
 
     /// `GET /keys`: the caller's signing keys.
@@ -209,11 +260,30 @@ impl Client {
     }
 }
 
+/// Reads `body` in chunks into `tx` until it ends, fails, or the receiver is gone.
+fn read_chunks(mut body: impl Read, tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>) {
+    loop {
+        let mut chunk = vec![0u8; UPLOAD_CHUNK_BYTES];
+        let item = match body.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => {
+                chunk.truncate(n);
+                Ok(chunk)
+            }
+            Err(e) => Err(e),
+        };
+        let failed = item.is_err();
+        if tx.blocking_send(item).is_err() || failed {
+            return;
+        }
+    }
+}
+
 /// Turns an error response into [`ClientError::Api`], or [`ClientError::Protocol`] when
 /// the body is not the API's error shape.
-fn api_error(response: Response, url: &str) -> ClientError {
+async fn api_error(response: Response, url: &str) -> ClientError {
     let status = response.status();
-    let text = response.text().unwrap_or_default();
+    let text = response.text().await.unwrap_or_default();
     match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => ClientError::Api {
             status: status.as_u16(),

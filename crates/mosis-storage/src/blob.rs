@@ -70,7 +70,8 @@ pub struct BlobInfo {
 pub trait PendingBlob: Write {
     /// A reader of the staged content.
     type Reader: Read + Seek;
-    /// Ends writing and makes the content durable; later writes fail. Idempotent.
+    /// Ends writing; later writes fail. Idempotent. The content is made durable in the
+    /// background (so reading it back overlaps the flush); `commit` waits for that.
     fn seal(&mut self) -> Result<BlobInfo, StorageError>;
     /// Reads the sealed content back (sealing first if needed), from the start.
     fn staged(&mut self) -> Result<Self::Reader, StorageError>;
@@ -144,6 +145,8 @@ pub struct FsPendingBlob {
     temp: tempfile::NamedTempFile,
     root: PathBuf,
     sealed: Option<BlobInfo>,
+    /// The fsync started by `seal`, joined by `commit`.
+    syncing: Option<std::thread::JoinHandle<io::Result<()>>>,
     hasher: Sha256Hasher,
     limit: u64,
     exceeded: bool,
@@ -186,10 +189,12 @@ impl PendingBlob for FsPendingBlob {
         if let Some(writer) = self.writer.take() {
             writer.finish().map_err(StorageError::io(&temp))?;
         }
-        self.temp
+        let file = self
+            .temp
             .as_file()
-            .sync_all()
+            .try_clone()
             .map_err(StorageError::io(&temp))?;
+        self.syncing = Some(std::thread::spawn(move || file.sync_all()));
         let info = BlobInfo {
             size: self.hasher.len(),
             sha256: self.hasher.clone().finish(),
@@ -206,6 +211,16 @@ impl PendingBlob for FsPendingBlob {
 
     fn commit(mut self, key: &BlobKey) -> Result<BlobInfo, StorageError> {
         let info = self.seal()?;
+        if let Some(syncing) = self.syncing.take() {
+            let temp = self.temp.path();
+            syncing
+                .join()
+                .map_err(|_| StorageError::Io {
+                    path: temp.to_owned(),
+                    source: io::Error::other("the fsync thread panicked"),
+                })?
+                .map_err(StorageError::io(temp))?;
+        }
         let target = self.root.join(key.relative());
         let dir = target.parent().map(Path::to_owned).unwrap_or_default();
         std::fs::create_dir_all(&dir).map_err(StorageError::io(&dir))?;
@@ -247,6 +262,7 @@ impl BlobStore for FsBlobStore {
             temp,
             root: self.root.clone(),
             sealed: None,
+            syncing: None,
             hasher: Sha256Hasher::new(),
             limit,
             exceeded: false,

@@ -56,8 +56,13 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Every repository statement is prepared once per connection and kept.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }
+
+/// Prepared statements kept per connection: more than the repositories use.
+const STATEMENT_CACHE: usize = 128;
 
 impl Database {
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -79,6 +84,9 @@ impl Database {
         let readers = r2d2::Pool::builder()
             .max_size(READERS)
             .min_idle(Some(1))
+            // A local SQLite connection cannot go stale; checking it on every checkout costs a
+            // statement per read.
+            .test_on_check_out(false)
             .build(manager)?;
         Ok(Self {
             path: path.to_owned(),

@@ -1,71 +1,69 @@
-//! The `Caller` extractor: the authenticated principal of a request, from its
-//! `Authorization: Bearer mosis_…` token. A handler that takes a `Caller` cannot run
-//! unauthenticated.
+//! The `Caller` extractor: the credential a request presents (`Authorization: Bearer
+//! mosis_…`), taken from the headers without IO. [`Caller::resolve`] authenticates it
+//! against the store (and applies the per-token rate limit); handlers call it inside their
+//! one blocking call, so a request makes one trip to the blocking pool, not two. A request
+//! without a credential is refused by the extractor, before the handler runs.
 
-use crate::error::{ApiError, blocking};
-use crate::state::State;
+use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
-use mosis_auth::{Credential, Principal};
-use std::ops::Deref;
+use mosis_auth::{AuthError, Credential, Principal};
+use std::future::{Ready, ready};
 use std::time::Instant;
 
-/// An authenticated caller, rate-limited per token.
-#[derive(Debug, Clone)]
-pub struct Caller(pub Principal);
+/// A presented credential, not yet checked.
+pub struct Caller {
+    token: String,
+}
 
-impl Deref for Caller {
-    type Target = Principal;
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Caller(token hidden)")
+    }
+}
 
-    fn deref(&self) -> &Principal {
-        &self.0
+fn unauthenticated(reason: &str) -> ApiError {
+    AuthError::Unauthenticated {
+        reason: reason.into(),
+    }
+    .into()
+}
+
+impl Caller {
+    /// Authenticates the credential (blocking: SQLite) and takes one request from its
+    /// rate-limit budget.
+    pub fn resolve(self, state: &AppState) -> Result<Principal, ApiError> {
+        let principal = state.auth.authenticate_token(&self.token)?;
+        if let Credential::Token { id, .. } = &principal.credential {
+            state
+                .token_limit
+                .check(&format!("token:{id}"), Instant::now())
+                .map_err(|secs| ApiError::rate_limited("with this token", secs))?;
+        }
+        Ok(principal)
     }
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<State>().cloned();
-        let header = req
-            .headers()
-            .get(AUTHORIZATION)
-            .map(|v| v.to_str().map(str::to_owned));
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("no application state"))?;
-            let token = match header {
-                None => {
-                    return Err(ApiError::from(mosis_auth::AuthError::Unauthenticated {
-                        reason: "this needs an API token: send `Authorization: Bearer mosis_…`"
-                            .into(),
-                    }));
-                }
-                Some(Err(_)) => None,
-                Some(Ok(value)) => value.strip_prefix("Bearer ").map(|t| t.trim().to_owned()),
-            };
-            let token = token.ok_or_else(|| {
-                ApiError::from(mosis_auth::AuthError::Unauthenticated {
-                    reason: "the Authorization header must be `Bearer mosis_…`".into(),
-                })
-            })?;
-            let auth_state = state.clone();
-            let principal = blocking(move || {
-                auth_state
-                    .auth
-                    .authenticate_token(&token)
-                    .map_err(ApiError::from)
-            })
-            .await?;
-            if let Credential::Token { id, .. } = &principal.credential {
-                state
-                    .token_limit
-                    .check(&format!("token:{id}"), Instant::now())
-                    .map_err(|secs| ApiError::rate_limited("with this token", secs))?;
-            }
-            Ok(Caller(principal))
-        })
+        let token = match req.headers().get(AUTHORIZATION) {
+            None => Err(unauthenticated(
+                "this needs an API token: send `Authorization: Bearer mosis_…`",
+            )),
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| t.trim().to_owned())
+                .ok_or_else(|| {
+                    unauthenticated("the Authorization header must be `Bearer mosis_…`")
+                }),
+        };
+        ready(token.map(|token| Caller { token }))
     }
 }

@@ -154,6 +154,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_in_deploy_is_valid() {
+        let text = include_str!("../../../deploy/portal.example.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portal.toml");
+        std::fs::write(&file, text).unwrap();
+        let config = Config::load(Some(&file), []).unwrap();
+        assert_eq!(config.data, PathBuf::from("/data"));
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
     fn bad_settings_name_the_setting() {
         let err = Config::load(None, env(&[("MOSIS_LISTEN", "not an address")])).unwrap_err();
         assert!(

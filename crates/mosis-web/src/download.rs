@@ -67,12 +67,13 @@ pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
-/// A stream of `reader`'s bytes, read on the blocking pool a chunk at a time.
+/// A stream of `reader`'s bytes, read a chunk at a time on a thread of its own (which
+/// ends with the file, or when the client goes away).
 pub fn stream(
     mut reader: Box<dyn Read + Send>,
-) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>>, ApiError> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    actix_web::rt::task::spawn_blocking(move || {
+    let reading = move || {
         loop {
             let mut buf = vec![0u8; CHUNK_BYTES];
             let item = match reader.read(&mut buf) {
@@ -89,10 +90,14 @@ pub fn stream(
                 break;
             }
         }
-    });
-    futures_util::stream::unfold(rx, |mut rx| async move {
+    };
+    std::thread::Builder::new()
+        .name("download".into())
+        .spawn(reading)
+        .map_err(|e| ApiError::internal(format!("starting a download thread: {e}")))?;
+    Ok(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
-    })
+    }))
 }
 
 /// The 416 answer for a body of `size` bytes.

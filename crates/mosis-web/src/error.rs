@@ -147,3 +147,20 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
 }
+
+/// Runs long blocking work (an upload's writer, a download's reader) on a thread of its
+/// own, so it never holds one of the few blocking-pool threads that serve SQLite.
+pub async fn on_own_thread<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| ApiError::internal(format!("starting the {name} thread: {e}")))?;
+    rx.await
+        .map_err(|_| ApiError::internal(format!("the {name} thread failed")))?
+}

@@ -16,6 +16,8 @@ use std::time::Duration;
 /// How long shutdown waits for in-flight requests (uploads included) before dropping
 /// them; a dropped upload's temp file is removed.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// Blocking-pool threads per HTTP worker (each does short SQLite work).
+const BLOCKING_THREADS_PER_WORKER: usize = 4;
 
 /// A bound, running server.
 pub struct Started {
@@ -74,6 +76,9 @@ pub fn start(config: Config) -> anyhow::Result<Started> {
             .configure(api::configure)
     })
     .workers(workers)
+    // SQLite work runs on the blocking pool; as many threads as pooled readers, so
+    // requests queue for a thread instead of piling onto the connection pool's lock.
+    .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
     .client_request_timeout(Duration::from_secs(config.request_timeout_secs))
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .bind(config.listen)

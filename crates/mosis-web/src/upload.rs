@@ -2,7 +2,7 @@
 //! whole), verify it with the domain crate, and only then move it into place and record
 //! the version, so a refused or abandoned upload leaves no row and no file.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, on_own_thread};
 use crate::state::AppState;
 use crate::views;
 use actix_web::http::StatusCode;
@@ -40,7 +40,7 @@ pub async fn receive(
     let blobs = state.blobs.clone();
     // The writer owns the pending blob. Unless the whole body arrived, it returns without
     // sealing, and dropping the blob removes its temp file.
-    let writer = actix_web::rt::task::spawn_blocking(move || -> Result<FsPendingBlob, ApiError> {
+    let writer = on_own_thread("upload", move || -> Result<FsPendingBlob, ApiError> {
         let mut pending = blobs.begin(limit)?;
         while let Some(chunk) = rx.blocking_recv() {
             pending.write_all(&chunk).map_err(|e| match e.kind() {
@@ -63,11 +63,9 @@ pub async fn receive(
     }
     drop(tx);
     // Wait for the writer even on failure, so its temp file is gone before we answer.
-    let written = writer
-        .await
-        .map_err(|e| ApiError::internal(format!("the upload writer failed: {e}")));
+    let written = writer.await;
     let received = received?;
-    Ok((written??, received))
+    Ok((written?, received))
 }
 
 /// Moves the body's chunks to the writer; returns the byte count.

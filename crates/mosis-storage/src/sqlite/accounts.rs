@@ -7,17 +7,20 @@ use mosis_domain::{KeyId, PublicKey};
 use rusqlite::{Connection, Row};
 use std::collections::BTreeSet;
 
-const ACCOUNT_COLUMNS: &str = "id, name, email, disabled, created_at";
+/// The account's columns and its roles (space-separated), in one statement: an account is
+/// read on every authenticated request.
+const ACCOUNT_COLUMNS: &str = "id, name, email, disabled, created_at, \
+     (SELECT group_concat(role, ' ') FROM account_roles WHERE account_id = accounts.id)";
 
-fn account_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Account> {
-    let id = AccountId(row.get(0)?);
-    let mut stmt = conn.prepare_cached("SELECT role FROM account_roles WHERE account_id = ?1")?;
-    let roles = stmt
-        .query_map([id.0], |r| r.get::<_, String>(0))?
-        .map(|r| r.and_then(|s| parse::<Role>(&s, "role")))
+fn account_row(row: &Row<'_>) -> rusqlite::Result<Account> {
+    let roles: Option<String> = row.get(5)?;
+    let roles = roles
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|s| parse::<Role>(s, "role"))
         .collect::<rusqlite::Result<BTreeSet<Role>>>()?;
     Ok(Account {
-        id,
+        id: AccountId(row.get(0)?),
         name: row.get(1)?,
         email: row.get(2)?,
         disabled: row.get(3)?,
@@ -35,7 +38,7 @@ fn account_where(
         conn,
         &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {clause}"),
         [param],
-        |r| account_row(conn, r),
+        account_row,
     )
 }
 
@@ -81,7 +84,7 @@ impl Accounts for SqlitePortal {
                          (SELECT account_id FROM identities WHERE provider = ?1 AND subject = ?2)"
                     ),
                     [provider, subject],
-                    |r| account_row(c, r),
+                    account_row,
                 ),
                 || format!("account for {provider} identity {subject}"),
             )
@@ -115,7 +118,7 @@ impl Accounts for SqlitePortal {
 
     fn identities(&self, id: AccountId) -> Result<Vec<(String, String)>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare("SELECT provider, subject FROM identities WHERE account_id = ?1 ORDER BY provider, subject")?;
+            let mut stmt = c.prepare_cached("SELECT provider, subject FROM identities WHERE account_id = ?1 ORDER BY provider, subject")?;
             Ok(stmt.query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -158,11 +161,11 @@ impl Accounts for SqlitePortal {
 
     fn list_accounts(&self) -> Result<Vec<Account>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
             ))?;
             Ok(stmt
-                .query_map([], |r| account_row(c, r))?
+                .query_map([], account_row)?
                 .collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -233,7 +236,7 @@ impl SigningKeys for SqlitePortal {
 
     fn keys_of(&self, account: AccountId) -> Result<Vec<SigningKeyRecord>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(&format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE account_id = ?1 ORDER BY created_at, key_id"))?;
+            let mut stmt = c.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE account_id = ?1 ORDER BY created_at, key_id"))?;
             Ok(stmt.query_map([account.0], key_row)?.collect::<rusqlite::Result<_>>()?)
         })
     }

@@ -60,7 +60,7 @@ impl Apps for SqlitePortal {
 
     fn apps_of(&self, owner: AccountId) -> Result<Vec<App>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM apps WHERE owner_id = ?1 ORDER BY app_id"
             ))?;
             Ok(stmt

@@ -22,7 +22,7 @@ impl AuditLog for SqlitePortal {
         limit: u32,
     ) -> Result<Vec<AuditRecord>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT id, at, actor_id, action, target, detail, ip FROM audit_log \
                  WHERE (?1 IS NULL OR actor_id = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
             )?;

@@ -67,7 +67,7 @@ impl Tokens for SqlitePortal {
 
     fn tokens_of(&self, account: AccountId) -> Result<Vec<TokenRecord>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE account_id = ?1 ORDER BY id DESC"
             ))?;
             Ok(stmt

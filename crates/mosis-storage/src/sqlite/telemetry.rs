@@ -34,7 +34,7 @@ impl Telemetry for SqliteTelemetry {
         to: UnixTime,
     ) -> Result<Vec<TelemetryEvent>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT app_id, version, install_id, kind, at, stack, signature FROM events \
                  WHERE app_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY at, id",
             )?;
@@ -81,7 +81,7 @@ impl Telemetry for SqliteTelemetry {
 
     fn rollups(&self, app_id: &AppId) -> Result<Vec<DailyRollup>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT app_id, version, day, installs, uninstalls, updates, launches, crashes, active_installs \
                  FROM daily_rollups WHERE app_id = ?1 ORDER BY version, day",
             )?;
@@ -123,7 +123,7 @@ impl Telemetry for SqliteTelemetry {
 
     fn crash_groups(&self, app_id: &AppId) -> Result<Vec<CrashGroup>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT app_id, signature, first_seen, last_seen, occurrences, sample_stack FROM crash_groups \
                  WHERE app_id = ?1 ORDER BY occurrences DESC, signature",
             )?;

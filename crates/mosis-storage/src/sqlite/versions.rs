@@ -174,7 +174,7 @@ impl Versions for SqlitePortal {
     fn versions_of(&self, app_id: &AppId) -> Result<Vec<VersionRecord>> {
         let mut versions: Vec<VersionRecord> = self.db.read(|c| {
             let mut stmt =
-                c.prepare(&format!("SELECT {COLUMNS} FROM versions WHERE app_id = ?1"))?;
+                c.prepare_cached(&format!("SELECT {COLUMNS} FROM versions WHERE app_id = ?1"))?;
             Ok(stmt
                 .query_map([app_id.as_str()], version_row)?
                 .collect::<rusqlite::Result<_>>()?)
@@ -185,7 +185,7 @@ impl Versions for SqlitePortal {
 
     fn versions_in_state(&self, state: VersionState) -> Result<Vec<VersionRecord>> {
         self.db.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM versions WHERE state = ?1 ORDER BY created_at, id"
             ))?;
             Ok(stmt
@@ -268,7 +268,8 @@ impl Releases for SqlitePortal {
                 now,
             )?;
             let channels: Vec<String> = {
-                let mut stmt = tx.prepare("SELECT channel FROM releases WHERE version_id = ?1")?;
+                let mut stmt =
+                    tx.prepare_cached("SELECT channel FROM releases WHERE version_id = ?1")?;
                 stmt.query_map([id.0], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?
             };
@@ -281,7 +282,7 @@ impl Releases for SqlitePortal {
 
     fn current_releases(&self, channel: Channel) -> Result<Vec<Release>> {
         let rows: Vec<Release> = self.db.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT v.id, v.app_id, v.version, r.statement, r.published_at FROM releases r \
                  JOIN versions v ON v.id = r.version_id WHERE r.channel = ?1 AND v.state = 'published'",
             )?;

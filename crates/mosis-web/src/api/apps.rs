@@ -19,8 +19,9 @@ const MAX_NAME_CHARS: usize = 100;
     responses((status = 200, body = [AppSummary]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<AppSummary>>, ApiError> {
-    permissions::list_apps(&caller)?;
     let apps = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::list_apps(&caller)?;
         let apps = state.store.apps_of(caller.account.id)?;
         apps.iter()
             .map(|app| {
@@ -44,7 +45,6 @@ pub async fn register(
     body: Json<NewApp>,
 ) -> Result<HttpResponse, ApiError> {
     let id = app_id(&body.app_id)?;
-    permissions::register_app(&caller, &id)?;
     let name = body.name.clone().unwrap_or_else(|| id.to_string());
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
@@ -54,6 +54,8 @@ pub async fn register(
         ));
     }
     let app = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::register_app(&caller, &id)?;
         let now = state.auth.clock().now();
         state
             .store
@@ -86,6 +88,7 @@ pub async fn show(
 ) -> Result<Json<AppDetail>, ApiError> {
     let id = app_id(&path)?;
     let detail = blocking(move || {
+        let caller = caller.resolve(&state)?;
         let app = state.store.app(&id)?;
         permissions::view_app(&caller, &app)?;
         let versions = state.store.versions_of(&id)?;

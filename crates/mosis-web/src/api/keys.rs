@@ -20,8 +20,12 @@ const MAX_LABEL_CHARS: usize = 100;
     responses((status = 200, body = [KeyView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<KeyView>>, ApiError> {
-    permissions::view_keys(&caller)?;
-    let keys = blocking(move || Ok(state.store.keys_of(caller.account.id)?)).await?;
+    let keys = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::view_keys(&caller)?;
+        Ok(state.store.keys_of(caller.account.id)?)
+    })
+    .await?;
     Ok(Json(keys.iter().map(views::key).collect()))
 }
 
@@ -36,7 +40,6 @@ pub async fn register(
     req: HttpRequest,
     body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::manage_keys(&caller)?;
     let text = body.public_key.trim();
     let public = if text.starts_with("mosis-") {
         PublicKey::from_file_text(text)
@@ -53,6 +56,8 @@ pub async fn register(
     }
     let ip = client_ip(&req);
     let record = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::manage_keys(&caller)?;
         let now = state.auth.clock().now();
         let record = state
             .store
@@ -93,11 +98,12 @@ pub async fn revoke(
     req: HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::manage_keys(&caller)?;
     let key_id =
         KeyId::parse(&path).map_err(|e| ApiError::bad_request("invalid_key_id", e.to_string()))?;
     let ip = client_ip(&req);
     blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::manage_keys(&caller)?;
         let now = state.auth.clock().now();
         state.store.revoke_key(caller.account.id, key_id, now)?;
         state.store.record_audit(

@@ -1,7 +1,8 @@
 //! `GET /api/v1/me`.
 
 use crate::caller::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, blocking};
+use crate::state::State;
 use actix_web::web::Json;
 use mosis_auth::{Credential, permissions};
 use mosis_client::wire::{AccountView, Me};
@@ -10,7 +11,8 @@ use mosis_client::wire::{AccountView, Me};
 #[utoipa::path(get, path = "/api/v1/me", tag = "account",
     responses((status = 200, body = Me), (status = 401, body = mosis_client::wire::ErrorBody)),
     security(("token" = [])))]
-pub async fn show(caller: Caller) -> Result<Json<Me>, ApiError> {
+pub async fn show(state: State, caller: Caller) -> Result<Json<Me>, ApiError> {
+    let caller = blocking(move || caller.resolve(&state)).await?;
     permissions::view_self(&caller)?;
     let (credential, token_id) = match &caller.credential {
         Credential::Token { id, .. } => ("token", Some(id.0)),

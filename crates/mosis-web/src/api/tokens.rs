@@ -19,8 +19,12 @@ const MAX_EXPIRY_DAYS: u32 = 3650;
     responses((status = 200, body = [TokenView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<TokenView>>, ApiError> {
-    permissions::view_tokens(&caller)?;
-    let tokens = blocking(move || Ok(state.store.tokens_of(caller.account.id)?)).await?;
+    let tokens = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::view_tokens(&caller)?;
+        Ok(state.store.tokens_of(caller.account.id)?)
+    })
+    .await?;
     Ok(Json(tokens.iter().map(views::token).collect()))
 }
 
@@ -53,10 +57,11 @@ pub async fn create(
         }
         Some(days) => Some(state.auth.clock().now() + i64::from(days) * 86_400),
     };
-    permissions::create_token(&caller, &scopes, expires_at)?;
     let ip = client_ip(&req);
     let name = body.name.clone();
     let issued = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::create_token(&caller, &scopes, expires_at)?;
         Ok(state
             .auth
             .issue_token(&caller.account, &name, &scopes, expires_at, ip.as_deref())?)
@@ -80,7 +85,6 @@ pub async fn revoke(
     req: HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::revoke_token(&caller)?;
     let id = path.parse::<i64>().map(TokenId).map_err(|_| {
         ApiError::bad_request(
             "invalid_token_id",
@@ -89,6 +93,8 @@ pub async fn revoke(
     })?;
     let ip = client_ip(&req);
     blocking(move || {
+        let caller = caller.resolve(&state)?;
+        permissions::revoke_token(&caller)?;
         Ok(state
             .auth
             .revoke_token(caller.account.id, id, ip.as_deref())?)

@@ -33,13 +33,19 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let id = app_id(&path)?;
     let lookup = (state.clone(), id.clone());
-    let existing = blocking(move || match lookup.0.store.app(&lookup.1) {
-        Ok(app) => Ok(Some(app)),
-        Err(StorageError::NotFound { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
+    // Authorised before a byte of the body is read.
+    let (caller, existing) = blocking(move || {
+        let (state, id) = lookup;
+        let caller = caller.resolve(&state)?;
+        let existing = match state.store.app(&id) {
+            Ok(app) => Some(app),
+            Err(StorageError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        permissions::upload_version(&caller, &id, existing.as_ref().map(|a| a.owner_id))?;
+        Ok((caller, existing))
     })
     .await?;
-    permissions::upload_version(&caller, &id, existing.as_ref().map(|a| a.owner_id))?;
 
     let declared = req
         .headers()
@@ -82,6 +88,7 @@ pub async fn show(
 ) -> Result<Json<VersionView>, ApiError> {
     let (id, v) = (app_id(&path.0)?, version(&path.1)?);
     let view = blocking(move || {
+        let caller = caller.resolve(&state)?;
         let app = state.store.app(&id)?;
         permissions::view_app(&caller, &app)?;
         Ok(views::version(&state.store.version(&id, &v)?))
@@ -110,6 +117,7 @@ pub async fn download(
     let (id, v) = (app_id(&path.0)?, version(&path.1)?);
     let lookup = state.clone();
     let (app, record) = blocking(move || {
+        let caller = caller.resolve(&lookup)?;
         let app = lookup.store.app(&id)?;
         permissions::view_app(&caller, &app)?;
         let record = lookup.store.version(&id, &v)?;
@@ -167,5 +175,5 @@ pub async fn download(
             ),
         ))
         .no_chunking(length)
-        .streaming(download::stream(reader)))
+        .streaming(download::stream(reader)?))
 }

@@ -3,7 +3,6 @@
 use crate::support::{Body, Portal, call, code, package};
 use mosis_domain::Sha256;
 use mosis_storage::{ReviewQueue, VersionState, Versions};
-use std::io::Read as _;
 
 #[test]
 fn an_upload_is_verified_stored_and_listed_as_pending_with_a_review_job() {
@@ -64,12 +63,10 @@ fn an_upload_is_verified_stored_and_listed_as_pending_with_a_review_job() {
     assert_eq!(apps[0].latest_state.as_deref(), Some("pending"));
 
     let mut downloaded = Vec::new();
-    client
-        .download("com.example.weather", "1.2.0")
-        .unwrap()
-        .read_to_end(&mut downloaded)
+    let size = client
+        .download("com.example.weather", "1.2.0", &mut downloaded)
         .unwrap();
-    assert_eq!(downloaded, bytes);
+    assert_eq!((size, downloaded), (bytes.len() as u64, bytes));
 
     let metrics = reqwest::blocking::get(format!("{}/metrics", portal.url()))
         .unwrap()
