@@ -148,12 +148,12 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
 }
 
-/// Runs long blocking work (an upload's writer, a download's reader) on a thread of its
-/// own, so it never holds one of the few blocking-pool threads that serve SQLite.
-pub async fn on_own_thread<T: Send + 'static>(
+/// Starts long blocking work (an upload's writer) on a thread of its own, at once, so it
+/// never holds one of the few blocking-pool threads that serve SQLite. Await the result.
+pub fn on_own_thread<T: Send + 'static>(
     name: &str,
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
+) -> Result<impl Future<Output = Result<T, ApiError>>, ApiError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name(name.to_owned())
@@ -161,6 +161,9 @@ pub async fn on_own_thread<T: Send + 'static>(
             let _ = tx.send(f());
         })
         .map_err(|e| ApiError::internal(format!("starting the {name} thread: {e}")))?;
-    rx.await
-        .map_err(|_| ApiError::internal(format!("the {name} thread failed")))?
+    let name = name.to_owned();
+    Ok(async move {
+        rx.await
+            .map_err(|_| ApiError::internal(format!("the {name} thread failed")))?
+    })
 }

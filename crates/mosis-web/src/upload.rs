@@ -56,7 +56,7 @@ pub async fn receive(
         }
         pending.seal()?;
         Ok(pending)
-    });
+    })?;
     let received = pump(&mut payload, &tx, idle, limit, declared_len).await;
     if received.is_ok() {
         complete.store(true, Ordering::Release);

@@ -1,6 +1,6 @@
 //! The publish path end to end: register a key, upload, see it pending, download it.
 
-use crate::support::{Body, Portal, call, code, package};
+use crate::support::{Body, Portal, call, code, package, package_with};
 use mosis_domain::Sha256;
 use mosis_storage::{ReviewQueue, VersionState, Versions};
 
@@ -211,4 +211,30 @@ fn the_openapi_document_describes_every_route() {
         doc["components"]["securitySchemes"]["token"]["scheme"],
         "bearer"
     );
+}
+
+#[test]
+fn a_large_upload_streams_through_many_chunks_from_the_client() {
+    // Many times the server's in-flight chunk budget: a regression test for a writer that
+    // never started while the network side waited for it.
+    let portal = Portal::start();
+    let dev = portal.developer("alice");
+    let file = package_with(
+        portal.dir.path(),
+        "com.example.big",
+        "1.0.0",
+        &dev.key,
+        24 << 20,
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    let view = portal
+        .client(&dev.token)
+        .upload(
+            "com.example.big",
+            std::fs::File::open(&file).unwrap(),
+            bytes.len() as u64,
+        )
+        .unwrap();
+    assert_eq!(view.sha256, Sha256::of(&bytes).to_string());
+    assert!(view.size > 24 << 20);
 }

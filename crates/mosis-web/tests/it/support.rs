@@ -145,6 +145,17 @@ pub struct Developer {
 
 /// Packs a valid package of `app` at `version`, signed by `key`, into `dir`.
 pub fn package(dir: &Path, app: &str, version: &str, key: &SigningKey) -> PathBuf {
+    package_with(dir, app, version, key, 0)
+}
+
+/// Like [`package`], with an extra file of `extra_bytes` incompressible bytes.
+pub fn package_with(
+    dir: &Path,
+    app: &str,
+    version: &str,
+    key: &SigningKey,
+    extra_bytes: usize,
+) -> PathBuf {
     let project = dir.join(format!("{app}-{version}-{}", key.key_id()));
     let _ = std::fs::remove_dir_all(&project);
     mosis_domain::init_project(&project, &AppId::parse(app).unwrap(), "Test App").unwrap();
@@ -153,6 +164,18 @@ pub fn package(dir: &Path, app: &str, version: &str, key: &SigningKey) -> PathBu
         serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
     manifest["version"] = version.into();
     std::fs::write(&manifest_path, manifest.to_string()).unwrap();
+    if extra_bytes > 0 {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let data: Vec<u8> = (0..extra_bytes)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        std::fs::write(project.join("data.bin"), data).unwrap();
+    }
     let out = dir.join(format!("{app}-{version}-{}.mpk", key.key_id()));
     mosis_domain::pack_to_file(&project, key, &out).unwrap();
     out
