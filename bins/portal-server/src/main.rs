@@ -57,7 +57,7 @@ enum Admin {
         /// The account it belongs to.
         #[arg(long)]
         user: String,
-        /// A scope: read, publish, publish:<app-id>, review, admin (repeatable).
+        /// A scope: read, publish, publish:APP_ID, review, admin (repeatable).
         #[arg(long = "scope", value_name = "SCOPE", required = true)]
         scopes: Vec<String>,
         /// Days until it expires (never, when absent).
