@@ -4,9 +4,30 @@ use crate::error::StorageError;
 use crate::migrate;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+type PooledConnection = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// A reader connection that [`Database::read_snapshot`] pinned on a thread, inside an
+/// open read transaction.
+struct Pinned {
+    database: u64,
+    conn: PooledConnection,
+    /// Set when this thread wrote to the database during the snapshot: from then on its
+    /// reads take fresh connections, so they see their own writes.
+    wrote: bool,
+}
+
+thread_local! {
+    static PINNED: RefCell<Vec<Pinned>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives each opened database its own id (for [`PINNED`]).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Which of the two databases a file is (they have separate migrations).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +56,7 @@ const READERS: u32 = 8;
 
 /// An open, migrated database.
 pub struct Database {
+    id: u64,
     path: PathBuf,
     kind: DatabaseKind,
     readers: r2d2::Pool<SqliteConnectionManager>,
@@ -89,6 +111,7 @@ impl Database {
             .test_on_check_out(false)
             .build(manager)?;
         Ok(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             path: path.to_owned(),
             kind,
             readers,
@@ -106,13 +129,67 @@ impl Database {
         self.kind
     }
 
-    /// Runs `f` on a read-only pooled connection. Never waits for the writer.
+    /// Runs `f` on a read-only pooled connection (the pinned one inside
+    /// [`Database::read_snapshot`]). Never waits for the writer.
     pub fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
-        let conn = self.readers.get()?;
-        f(&conn)
+        let mut f = Some(f);
+        let pinned = PINNED.with(|pinned| {
+            let pinned = pinned.borrow();
+            let pin = pinned.iter().find(|p| p.database == self.id && !p.wrote)?;
+            f.take().map(|f| f(&pin.conn))
+        });
+        match (pinned, f) {
+            (Some(result), _) => result,
+            (None, Some(f)) => {
+                let conn = self.readers.get()?;
+                f(&conn)
+            }
+            (None, None) => Err(StorageError::Database("a read ran twice".into())),
+        }
+    }
+
+    /// Runs `f` with every [`Database::read`] on this thread served by one connection in
+    /// one read transaction: one consistent snapshot, one pool checkout and one lock for
+    /// many statements (an API request's reads). A write inside `f` ends the snapshot for
+    /// the reads after it, so they see it. Nested calls join the outer snapshot.
+    pub fn read_snapshot<T, E: From<StorageError>>(
+        &self,
+        f: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let nested = PINNED.with(|p| p.borrow().iter().any(|p| p.database == self.id));
+        if nested {
+            return f();
+        }
+        let conn = self.readers.get().map_err(StorageError::from)?;
+        conn.execute_batch("BEGIN DEFERRED")
+            .map_err(StorageError::from)?;
+        PINNED.with(|p| {
+            p.borrow_mut().push(Pinned {
+                database: self.id,
+                conn,
+                wrote: false,
+            });
+        });
+        // Unpins (ending the transaction) even if `f` panics, so the thread's next
+        // request never inherits a stale snapshot.
+        struct Unpin(u64);
+        impl Drop for Unpin {
+            fn drop(&mut self) {
+                let conn = PINNED.with(|p| {
+                    let mut p = p.borrow_mut();
+                    let at = p.iter().position(|p| p.database == self.0)?;
+                    Some(p.remove(at).conn)
+                });
+                if let Some(conn) = conn {
+                    let _ = conn.execute_batch("COMMIT");
+                }
+            }
+        }
+        let _unpin = Unpin(self.id);
+        f()
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the single writer connection and
@@ -131,6 +208,12 @@ impl Database {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        // Reads after this one on this thread must see it.
+        PINNED.with(|p| {
+            for pin in p.borrow_mut().iter_mut().filter(|p| p.database == self.id) {
+                pin.wrote = true;
+            }
+        });
         Ok(value)
     }
 

@@ -148,6 +148,16 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
 }
 
+/// [`blocking`] for read-only work: every SQLite read inside `f` shares one snapshot (one
+/// pooled connection, one read transaction, instead of one of each per statement).
+pub async fn reading<T: Send + 'static>(
+    state: &crate::state::State,
+    f: impl FnOnce(&crate::state::AppState) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    blocking(move || state.store.database().read_snapshot(|| f(&state))).await
+}
+
 /// Starts long blocking work (an upload's writer) on a thread of its own, at once, so it
 /// never holds one of the few blocking-pool threads that serve SQLite. Await the result.
 pub fn on_own_thread<T: Send + 'static>(

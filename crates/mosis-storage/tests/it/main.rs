@@ -12,3 +12,4 @@ mod crash;
 mod litestream;
 mod migrations;
 mod pragmas;
+mod snapshots;

@@ -2,7 +2,7 @@
 
 use super::app_id;
 use crate::caller::Caller;
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::views;
 use actix_web::HttpResponse;
@@ -19,8 +19,8 @@ const MAX_NAME_CHARS: usize = 100;
     responses((status = 200, body = [AppSummary]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<AppSummary>>, ApiError> {
-    let apps = blocking(move || {
-        let caller = caller.resolve(&state)?;
+    let apps = reading(&state, move |state| {
+        let caller = caller.resolve(state)?;
         permissions::list_apps(&caller)?;
         let apps = state.store.apps_of(caller.account.id)?;
         apps.iter()
@@ -87,8 +87,8 @@ pub async fn show(
     path: Path<String>,
 ) -> Result<Json<AppDetail>, ApiError> {
     let id = app_id(&path)?;
-    let detail = blocking(move || {
-        let caller = caller.resolve(&state)?;
+    let detail = reading(&state, move |state| {
+        let caller = caller.resolve(state)?;
         let app = state.store.app(&id)?;
         permissions::view_app(&caller, &app)?;
         let versions = state.store.versions_of(&id)?;

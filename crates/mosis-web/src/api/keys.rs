@@ -2,7 +2,7 @@
 
 use super::client_ip;
 use crate::caller::Caller;
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::views;
 use actix_web::http::StatusCode;
@@ -20,8 +20,8 @@ const MAX_LABEL_CHARS: usize = 100;
     responses((status = 200, body = [KeyView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<KeyView>>, ApiError> {
-    let keys = blocking(move || {
-        let caller = caller.resolve(&state)?;
+    let keys = reading(&state, move |state| {
+        let caller = caller.resolve(state)?;
         permissions::view_keys(&caller)?;
         Ok(state.store.keys_of(caller.account.id)?)
     })

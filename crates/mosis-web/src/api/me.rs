@@ -1,7 +1,7 @@
 //! `GET /api/v1/me`.
 
 use crate::caller::Caller;
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, reading};
 use crate::state::State;
 use actix_web::web::Json;
 use mosis_auth::{Credential, permissions};
@@ -12,7 +12,7 @@ use mosis_client::wire::{AccountView, Me};
     responses((status = 200, body = Me), (status = 401, body = mosis_client::wire::ErrorBody)),
     security(("token" = [])))]
 pub async fn show(state: State, caller: Caller) -> Result<Json<Me>, ApiError> {
-    let caller = blocking(move || caller.resolve(&state)).await?;
+    let caller = reading(&state, move |state| caller.resolve(state)).await?;
     permissions::view_self(&caller)?;
     let (credential, token_id) = match &caller.credential {
         Credential::Token { id, .. } => ("token", Some(id.0)),

@@ -2,7 +2,7 @@
 
 use super::client_ip;
 use crate::caller::Caller;
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::views;
 use actix_web::web::{Json, Path};
@@ -19,8 +19,8 @@ const MAX_EXPIRY_DAYS: u32 = 3650;
     responses((status = 200, body = [TokenView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("token" = [])))]
 pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<TokenView>>, ApiError> {
-    let tokens = blocking(move || {
-        let caller = caller.resolve(&state)?;
+    let tokens = reading(&state, move |state| {
+        let caller = caller.resolve(state)?;
         permissions::view_tokens(&caller)?;
         Ok(state.store.tokens_of(caller.account.id)?)
     })

@@ -3,7 +3,7 @@
 use super::{app_id, version};
 use crate::caller::Caller;
 use crate::download::{self, RangeRequest};
-use crate::error::{ApiError, blocking};
+use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::{upload, views};
 use actix_web::http::header;
@@ -87,8 +87,8 @@ pub async fn show(
     path: Path<(String, String)>,
 ) -> Result<Json<VersionView>, ApiError> {
     let (id, v) = (app_id(&path.0)?, version(&path.1)?);
-    let view = blocking(move || {
-        let caller = caller.resolve(&state)?;
+    let view = reading(&state, move |state| {
+        let caller = caller.resolve(state)?;
         let app = state.store.app(&id)?;
         permissions::view_app(&caller, &app)?;
         Ok(views::version(&state.store.version(&id, &v)?))
@@ -115,12 +115,11 @@ pub async fn download(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (id, v) = (app_id(&path.0)?, version(&path.1)?);
-    let lookup = state.clone();
-    let (app, record) = blocking(move || {
-        let caller = caller.resolve(&lookup)?;
-        let app = lookup.store.app(&id)?;
+    let (app, record) = reading(&state, move |state| {
+        let caller = caller.resolve(state)?;
+        let app = state.store.app(&id)?;
         permissions::view_app(&caller, &app)?;
-        let record = lookup.store.version(&id, &v)?;
+        let record = state.store.version(&id, &v)?;
         Ok((app, record))
     })
     .await?;
