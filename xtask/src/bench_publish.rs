@@ -210,6 +210,7 @@ pub fn run() -> anyhow::Result<()> {
     let mut package_bytes = 0;
     for _ in 0..RUNS {
         let target = dir.join("dd.bin");
+        settle()?;
         dd.push(measure(
             Command::new("dd")
                 .arg("if=/dev/zero")
@@ -220,10 +221,12 @@ pub fn run() -> anyhow::Result<()> {
 
         let file = next_package(APP_ID)?;
         package_bytes = fs::metadata(&file)?.len();
+        settle()?;
         curls.push(measure(&mut curl(&file))?);
         fs::remove_file(&file)?;
 
         let file = next_package(APP_ID)?;
+        settle()?;
         let before = server.reset_peak()?;
         publishes.push(measure(&mut publish(&file))?);
         growth_kib = growth_kib.max(server.status_kib("VmHWM")?.saturating_sub(before));
@@ -247,6 +250,7 @@ pub fn run() -> anyhow::Result<()> {
     let files: Vec<PathBuf> = (0..CONCURRENT)
         .map(|i| next_package(&format!("{APP_ID}{i}")))
         .collect::<anyhow::Result<_>>()?;
+    settle()?;
     let before = server.reset_peak()?;
     let started = Instant::now();
     let children: Vec<Child> = files
@@ -275,6 +279,7 @@ pub fn run() -> anyhow::Result<()> {
         concurrent_growth_kib as f64 / 1024.0
     );
 
+    settle()?;
     let auth = format!("Authorization: Bearer {token}");
     let app = wrk(&format!("{}/api/v1/apps/{APP_ID}", server.url), Some(&auth))?;
     let hello = wrk(&format!("{}/healthz", server.url), None)?;
@@ -291,6 +296,16 @@ pub fn run() -> anyhow::Result<()> {
     );
     drop(server);
     fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// Flushes dirty pages (the previous step's gigabytes) so their writeback does not land
+/// in the next measurement.
+fn settle() -> anyhow::Result<()> {
+    let status = Command::new("sync").status().context("running sync")?;
+    if !status.success() {
+        bail!("sync failed ({status})");
+    }
     Ok(())
 }
 
