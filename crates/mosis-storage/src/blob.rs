@@ -128,11 +128,6 @@ impl FsBlobStore {
     fn path(&self, key: &BlobKey) -> PathBuf {
         self.root.join(key.relative())
     }
-
-    /// The store's root directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
 }
 
 /// A write in progress under `packages/.incoming/`. Hashing happens on the caller's thread

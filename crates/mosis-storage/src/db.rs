@@ -4,7 +4,7 @@ use crate::error::StorageError;
 use crate::migrate;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,8 +18,9 @@ struct Pinned {
     database: u64,
     conn: PooledConnection,
     /// Set when this thread wrote to the database during the snapshot: from then on its
-    /// reads take fresh connections, so they see their own writes.
-    wrote: bool,
+    /// reads take fresh connections, so they see their own writes. A `Cell`, so a write
+    /// never needs the list mutably (it may run while a read holds it).
+    wrote: Cell<bool>,
 }
 
 thread_local! {
@@ -135,19 +136,22 @@ impl Database {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
-        let mut f = Some(f);
-        let pinned = PINNED.with(|pinned| {
+        let unpinned = PINNED.with(|pinned| {
             let pinned = pinned.borrow();
-            let pin = pinned.iter().find(|p| p.database == self.id && !p.wrote)?;
-            f.take().map(|f| f(&pin.conn))
+            match pinned
+                .iter()
+                .find(|p| p.database == self.id && !p.wrote.get())
+            {
+                Some(pin) => Ok(f(&pin.conn)),
+                None => Err(f),
+            }
         });
-        match (pinned, f) {
-            (Some(result), _) => result,
-            (None, Some(f)) => {
+        match unpinned {
+            Ok(result) => result,
+            Err(f) => {
                 let conn = self.readers.get()?;
                 f(&conn)
             }
-            (None, None) => Err(StorageError::Database("a read ran twice".into())),
         }
     }
 
@@ -170,7 +174,7 @@ impl Database {
             p.borrow_mut().push(Pinned {
                 database: self.id,
                 conn,
-                wrote: false,
+                wrote: Cell::new(false),
             });
         });
         // Unpins (ending the transaction) even if `f` panics, so the thread's next
@@ -210,8 +214,8 @@ impl Database {
         tx.commit()?;
         // Reads after this one on this thread must see it.
         PINNED.with(|p| {
-            for pin in p.borrow_mut().iter_mut().filter(|p| p.database == self.id) {
-                pin.wrote = true;
+            for pin in p.borrow().iter().filter(|p| p.database == self.id) {
+                pin.wrote.set(true);
             }
         });
         Ok(value)

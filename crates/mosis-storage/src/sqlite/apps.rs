@@ -4,7 +4,7 @@ use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
 use crate::repos::{AccountId, App, Apps, Result};
 use crate::{StorageError, UnixTime};
 use mosis_domain::AppId;
-use rusqlite::Row;
+use rusqlite::{Row, Transaction};
 
 const COLUMNS: &str = "app_id, owner_id, name, auto_approve, created_at";
 
@@ -18,6 +18,22 @@ fn app_row(row: &Row<'_>) -> rusqlite::Result<App> {
     })
 }
 
+/// Inserts an app row inside `tx` (shared with recording a first upload).
+pub(super) fn insert_app(
+    tx: &Transaction<'_>,
+    app_id: &AppId,
+    owner: AccountId,
+    name: &str,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    exec(
+        tx,
+        "INSERT INTO apps (app_id, owner_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        (app_id.as_str(), owner.0, name, now),
+    )?;
+    Ok(())
+}
+
 impl Apps for SqlitePortal {
     fn create_app(
         &self,
@@ -26,14 +42,9 @@ impl Apps for SqlitePortal {
         name: &str,
         now: UnixTime,
     ) -> Result<App> {
-        let created = self.db.write(|tx| {
-            exec(
-                tx,
-                "INSERT INTO apps (app_id, owner_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-                (app_id.as_str(), owner.0, name, now),
-            )?;
-            Ok(())
-        });
+        let created = self
+            .db
+            .write(|tx| Ok(insert_app(tx, app_id, owner, name, now)?));
         match created {
             // No such app means the foreign key on the owner failed.
             Err(StorageError::Conflict { .. }) if self.app(app_id).is_err() => {

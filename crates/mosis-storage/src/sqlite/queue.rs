@@ -42,16 +42,24 @@ fn require_lease(tx: &Transaction<'_>, job: JobId, worker: &str) -> Result<Revie
     Ok(current)
 }
 
+/// Queues a review job inside `tx` (shared with recording an upload).
+pub(super) fn insert_job(
+    tx: &Transaction<'_>,
+    version: VersionId,
+    now: UnixTime,
+) -> rusqlite::Result<JobId> {
+    exec(
+        tx,
+        "INSERT INTO review_jobs (version_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2)",
+        (version.0, now),
+    )?;
+    Ok(JobId(tx.last_insert_rowid()))
+}
+
 impl ReviewQueue for SqlitePortal {
     fn enqueue(&self, version: VersionId, now: UnixTime) -> Result<JobId> {
         conflict_as(
-            self.db.write(|tx| {
-                exec(tx,
-                    "INSERT INTO review_jobs (version_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2)",
-                    (version.0, now),
-                )?;
-                Ok(JobId(tx.last_insert_rowid()))
-            }),
+            self.db.write(|tx| Ok(insert_job(tx, version, now)?)),
             || format!("version {version} already has a review job, or does not exist"),
         )
     }

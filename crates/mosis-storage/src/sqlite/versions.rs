@@ -1,5 +1,7 @@
 //! Versions, their state machine, releases and the index serial.
 
+use super::apps::insert_app;
+use super::queue::insert_job;
 use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
 use crate::repos::{
     AccountId, Channel, JobId, NewVersion, Release, Releases, Result, VersionId, VersionRecord,
@@ -124,21 +126,17 @@ impl Versions for SqlitePortal {
         let (id, job) = conflict_as(
             self.db.write(|tx| {
                 if let Some(name) = claim_as {
-                    exec(
-                        tx,
-                        "INSERT INTO apps (app_id, owner_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-                        (new.app_id.as_str(), new.uploaded_by.0, name, now),
-                    )?;
+                    insert_app(tx, &new.app_id, new.uploaded_by, name, now)?;
                 }
                 let id = insert_version(tx, new, now)?;
-                exec(
-                    tx,
-                    "INSERT INTO review_jobs (version_id, state, created_at, updated_at) VALUES (?1, 'queued', ?2, ?2)",
-                    (id.0, now),
-                )?;
-                Ok((id, JobId(tx.last_insert_rowid())))
+                Ok((id, insert_job(tx, id, now)?))
             }),
-            || format!("version {} of {} exists, or the app id was claimed meanwhile", new.version, new.app_id),
+            || {
+                format!(
+                    "version {} of {} exists, or the app id was claimed meanwhile",
+                    new.version, new.app_id
+                )
+            },
         )?;
         Ok((self.version_by_id(id)?, job))
     }
