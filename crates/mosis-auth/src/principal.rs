@@ -31,20 +31,30 @@ pub struct Principal {
     pub credential: Credential,
 }
 
+/// Whether `account` has `role` (admins have every role).
+fn has_role(account: &Account, role: Role) -> bool {
+    account.roles.contains(&role) || account.roles.contains(&Role::Admin)
+}
+
+/// Whether `account` may hold `scope` at all: every account develops and publishes its
+/// own apps; `review` needs the reviewer role, `admin` the admin role.
+pub(crate) fn account_may(account: &Account, scope: &Scope) -> bool {
+    match scope {
+        Scope::Read | Scope::Publish | Scope::PublishApp(_) => true,
+        Scope::Review => has_role(account, Role::Reviewer),
+        Scope::Admin => has_role(account, Role::Admin),
+    }
+}
+
 impl Principal {
     /// Whether the account has `role` (admins have every role).
     pub fn has_role(&self, role: Role) -> bool {
-        self.account.roles.contains(&role) || self.account.roles.contains(&Role::Admin)
+        has_role(&self.account, role)
     }
 
-    /// Whether the account may hold `scope` at all: every account develops and publishes
-    /// its own apps; `review` needs the reviewer role, `admin` the admin role.
+    /// Whether the account may hold `scope` at all (whatever the credential).
     pub fn account_may(&self, scope: &Scope) -> bool {
-        match scope {
-            Scope::Read | Scope::Publish | Scope::PublishApp(_) => true,
-            Scope::Review => self.has_role(Role::Reviewer),
-            Scope::Admin => self.has_role(Role::Admin),
-        }
+        account_may(&self.account, scope)
     }
 
     /// Whether this request may use `scope`: the account may hold it, and the credential

@@ -2,17 +2,16 @@
 
 use crate::clock::Clock;
 use crate::error::AuthError;
-use crate::principal::{Credential, Principal};
+use crate::principal::{Credential, Principal, account_may};
 use crate::scope::Scope;
 use crate::session::{SessionClaims, SessionSigner};
-use crate::token::TokenSecret;
+use crate::token::{TokenSecret, random_bytes};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mosis_storage::{
     Account, AccountId, Accounts, AuditEntry, AuditLog, NewToken, SessionRecord, Sessions,
     StorageError, TokenId, TokenRecord, Tokens, UnixTime,
 };
-use ring::rand::SecureRandom as _;
 use std::sync::Arc;
 
 /// A token's last use is written at most this often, so authenticated reads stay reads.
@@ -137,11 +136,7 @@ impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
                 reason: "the expiry must be in the future".into(),
             });
         }
-        let owner = Principal {
-            account: account.clone(),
-            credential: Credential::Session { id: String::new() },
-        };
-        if let Some(missing) = scopes.iter().find(|s| !owner.account_may(s)) {
+        if let Some(missing) = scopes.iter().find(|s| !account_may(account, s)) {
             return Err(AuthError::forbidden(format!(
                 "account {} cannot hold the `{missing}` scope",
                 account.name
@@ -193,11 +188,7 @@ impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
         account: AccountId,
         ttl_secs: i64,
     ) -> Result<(String, SessionRecord), AuthError> {
-        let mut id = [0u8; 16];
-        ring::rand::SystemRandom::new()
-            .fill(&mut id)
-            .map_err(|_| AuthError::Crypto("the random generator failed".into()))?;
-        let id = URL_SAFE_NO_PAD.encode(id);
+        let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>()?);
         let now = self.clock.now();
         let record = self
             .store

@@ -26,10 +26,7 @@ pub struct TokenSecret(Zeroizing<String>);
 impl TokenSecret {
     /// A new random token.
     pub fn generate() -> Result<Self, AuthError> {
-        let mut bytes = Zeroizing::new([0u8; SECRET_BYTES]);
-        ring::rand::SystemRandom::new()
-            .fill(bytes.as_mut())
-            .map_err(|_| AuthError::Crypto("the random generator failed".into()))?;
+        let bytes = random_bytes::<SECRET_BYTES>()?;
         Ok(Self(Zeroizing::new(format!(
             "{TOKEN_PREFIX}{}",
             URL_SAFE_NO_PAD.encode(bytes.as_ref())
@@ -77,6 +74,15 @@ impl fmt::Debug for TokenSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TokenSecret({}…)", self.lookup_prefix())
     }
+}
+
+/// `N` bytes from the operating system's generator, zeroed when dropped.
+pub(crate) fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>, AuthError> {
+    let mut bytes = Zeroizing::new([0u8; N]);
+    ring::rand::SystemRandom::new()
+        .fill(bytes.as_mut())
+        .map_err(|_| AuthError::Crypto("the random generator failed".into()))?;
+    Ok(bytes)
 }
 
 /// Compares two byte strings without an early exit on the first difference.

@@ -1,6 +1,6 @@
 //! `/api/v1/keys`: the caller's signing keys.
 
-use super::client_ip;
+use super::{audit, client_ip};
 use crate::caller::Caller;
 use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
 use mosis_client::wire::{ErrorBody, KeyView, NewKey};
 use mosis_domain::{KeyId, PublicKey};
-use mosis_storage::{AuditEntry, AuditLog, SigningKeys, StorageError};
+use mosis_storage::{SigningKeys, StorageError};
 
 const MAX_LABEL_CHARS: usize = 100;
 
@@ -70,15 +70,13 @@ pub async fn register(
                 ),
                 other => other.into(),
             })?;
-        state.store.record_audit(
-            &AuditEntry {
-                actor: Some(caller.account.id),
-                action: "key.added".into(),
-                target: record.key_id.to_string(),
-                detail: serde_json::json!({ "label": record.label }),
-                ip,
-            },
-            now,
+        audit(
+            &state,
+            &caller,
+            "key.added",
+            record.key_id.to_string(),
+            serde_json::json!({ "label": record.label }),
+            ip,
         )?;
         Ok(record)
     })
@@ -106,15 +104,13 @@ pub async fn revoke(
         permissions::manage_keys(&caller)?;
         let now = state.auth.clock().now();
         state.store.revoke_key(caller.account.id, key_id, now)?;
-        state.store.record_audit(
-            &AuditEntry {
-                actor: Some(caller.account.id),
-                action: "key.revoked".into(),
-                target: key_id.to_string(),
-                detail: serde_json::json!({}),
-                ip,
-            },
-            now,
+        audit(
+            &state,
+            &caller,
+            "key.revoked",
+            key_id.to_string(),
+            serde_json::json!({}),
+            ip,
         )?;
         Ok(())
     })

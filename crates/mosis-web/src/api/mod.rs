@@ -62,6 +62,29 @@ fn version(text: &str) -> Result<semver::Version, ApiError> {
         .map_err(|e| ApiError::bad_request("invalid_version", format!("version `{text}`: {e}")))
 }
 
+/// Appends an audit entry for an action of `actor`.
+fn audit(
+    state: &crate::state::AppState,
+    actor: &mosis_auth::Principal,
+    action: &str,
+    target: String,
+    detail: serde_json::Value,
+    ip: Option<String>,
+) -> Result<(), ApiError> {
+    use mosis_storage::AuditLog as _;
+    state.store.record_audit(
+        &mosis_storage::AuditEntry {
+            actor: Some(actor.account.id),
+            action: action.into(),
+            target,
+            detail,
+            ip,
+        },
+        state.auth.clock().now(),
+    )?;
+    Ok(())
+}
+
 /// The caller's IP address, for the audit log.
 fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
