@@ -1,7 +1,7 @@
 //! Serving a stored package: one `Range`, a strong `ETag` (the package's SHA-256) and
 //! `If-None-Match`, streamed from the blob store off the executor.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, on_own_thread};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
@@ -90,11 +90,10 @@ pub fn stream(
                 break;
             }
         }
+        Ok(())
     };
-    std::thread::Builder::new()
-        .name("download".into())
-        .spawn(reading)
-        .map_err(|e| ApiError::internal(format!("starting a download thread: {e}")))?;
+    // Its outcome travels through the stream, so the completion is not awaited.
+    drop(on_own_thread("download", reading)?);
     Ok(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }))

@@ -158,8 +158,9 @@ pub async fn reading<T: Send + 'static>(
     blocking(move || state.store.database().read_snapshot(|| f(&state))).await
 }
 
-/// Starts long blocking work (an upload's writer) on a thread of its own, at once, so it
-/// never holds one of the few blocking-pool threads that serve SQLite. Await the result.
+/// Starts long blocking work (an upload's writer, a download's reader) on a thread of its
+/// own, at once, so it never holds one of the few blocking-pool threads that serve SQLite.
+/// Await the result, or drop it when the work reports another way.
 pub fn on_own_thread<T: Send + 'static>(
     name: &str,
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
