@@ -166,32 +166,50 @@ pub(super) fn tokens<S: PortalStore>(s: &S) {
 
 pub(super) fn sessions<S: PortalStore>(s: &S) {
     let alice = s.create_account("alice", None, NOW).expect("alice").id;
+    let origin = Origin {
+        ip: Some("192.0.2.7".into()),
+        client: "Firefox".into(),
+    };
     let session = s
-        .create_session("sess-1", alice, NOW + 3600, NOW)
+        .create_session("sess-1", alice, NOW + 3600, &origin, NOW)
         .expect("create");
     assert_eq!(
         (session.last_seen_at, session.expires_at, session.revoked_at),
         (NOW, NOW + 3600, None)
     );
+    assert_eq!(session.origin, origin, "the origin is kept");
     assert!(is_conflict(s.create_session(
         "sess-1",
         alice,
         NOW + 3600,
+        &origin,
         NOW
     )));
     s.touch_session("sess-1", NOW + 60).expect("touch");
     assert_eq!(s.session("sess-1").expect("session").last_seen_at, NOW + 60);
-    s.create_session("sess-2", alice, NOW + 3600, NOW)
+    s.create_session("sess-2", alice, NOW + 3600, &Origin::default(), NOW + 1)
         .expect("second");
+    s.create_session("sess-old", alice, NOW + 10, &Origin::default(), NOW)
+        .expect("short");
+    assert_eq!(
+        s.sessions_of(alice, NOW + 20)
+            .expect("live")
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["sess-2", "sess-1"],
+        "live sessions, newest first; expired ones are left out"
+    );
     s.revoke_session("sess-1", NOW + 70).expect("logout");
+    assert_eq!(s.sessions_of(alice, NOW + 70).expect("live").len(), 1);
     assert_eq!(
         s.session("sess-1").expect("session").revoked_at,
         Some(NOW + 70)
     );
     assert_eq!(
         s.revoke_sessions_of(alice, NOW + 80).expect("revoke all"),
-        1,
-        "only live sessions are counted"
+        2,
+        "only unrevoked sessions are counted"
     );
     assert!(s.session("sess-2").expect("session").revoked_at.is_some());
     assert!(is_not_found(s.session("nope")));
@@ -204,6 +222,11 @@ pub(super) fn device_authorizations<S: PortalStore>(s: &S) {
         user_code: user.into(),
         scopes: vec!["publish".into()],
         expires_at: NOW + 600,
+        origin: Origin {
+            ip: Some("192.0.2.8".into()),
+            client: "mosis 0.1.0".into(),
+        },
+        host: "build-box".into(),
     };
     let auth = s
         .start_device_auth(&start(b"h1", "ABCD-EFGH"), NOW)
@@ -211,6 +234,15 @@ pub(super) fn device_authorizations<S: PortalStore>(s: &S) {
     assert_eq!(
         (auth.state, auth.account_id),
         (DeviceAuthState::Pending, None)
+    );
+    assert_eq!(
+        (
+            auth.origin.client.as_str(),
+            auth.host.as_str(),
+            auth.origin.ip.as_deref()
+        ),
+        ("mosis 0.1.0", "build-box", Some("192.0.2.8")),
+        "the requesting client is kept for the approval page"
     );
     assert!(is_conflict(
         s.start_device_auth(&start(b"h1", "ZZZZ-ZZZZ"), NOW)
@@ -300,4 +332,64 @@ pub(super) fn audit_log<S: PortalStore>(s: &S) {
         (page.len(), page[0].entry.action.as_str()),
         (1, "login.failed")
     );
+}
+
+pub(super) fn sign_ins<S: PortalStore>(s: &S) {
+    let flow = SignInFlow {
+        state_hash: b"state-1".to_vec(),
+        provider: "oidc".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        next: "/device?user_code=ABCD-EFGH".into(),
+        expires_at: NOW + 600,
+    };
+    s.start_sign_in(&flow, NOW).expect("start");
+    assert!(
+        is_conflict(s.start_sign_in(&flow, NOW)),
+        "states are unique"
+    );
+    assert_eq!(s.take_sign_in(b"state-1", NOW + 1).expect("take"), flow);
+    assert!(
+        is_not_found(s.take_sign_in(b"state-1", NOW + 2)),
+        "a flow is taken once (a replayed callback finds nothing)"
+    );
+    s.start_sign_in(
+        &SignInFlow {
+            state_hash: b"state-2".to_vec(),
+            ..flow.clone()
+        },
+        NOW,
+    )
+    .expect("start");
+    assert!(
+        is_not_found(s.take_sign_in(b"state-2", NOW + 600)),
+        "an expired flow is refused"
+    );
+    assert!(is_not_found(s.take_sign_in(b"unknown", NOW)));
+
+    s.create_bootstrap_link(b"link-1", NOW + 3600, NOW)
+        .expect("link");
+    s.create_bootstrap_link(b"link-2", NOW + 3600, NOW)
+        .expect("second link");
+    s.create_bootstrap_link(b"late", NOW + 10, NOW)
+        .expect("short link");
+    assert!(is_not_found(s.claim_with_bootstrap(b"nope", "admin", NOW)));
+    assert!(
+        is_conflict(s.claim_with_bootstrap(b"late", "admin", NOW + 10)),
+        "an expired link is refused"
+    );
+    let admin = s
+        .claim_with_bootstrap(b"link-1", "admin", NOW + 1)
+        .expect("claim");
+    assert!(admin.roles.contains(&Role::Admin));
+    assert!(s.has_admin().expect("has_admin"));
+    assert!(
+        is_conflict(s.claim_with_bootstrap(b"link-1", "admin2", NOW + 2)),
+        "a link is used once"
+    );
+    assert!(
+        is_conflict(s.claim_with_bootstrap(b"link-2", "admin3", NOW + 2)),
+        "once an admin exists no link makes another"
+    );
+    assert_eq!(s.list_accounts().expect("accounts").len(), 1);
 }

@@ -18,6 +18,7 @@ pub trait PortalStore:
     + Tokens
     + Sessions
     + DeviceAuthorizations
+    + SignIns
     + AuditLog
 {
 }
@@ -32,6 +33,7 @@ impl<T> PortalStore for T where
         + Tokens
         + Sessions
         + DeviceAuthorizations
+        + SignIns
         + AuditLog
 {
 }
@@ -58,6 +60,7 @@ pub fn portal_suite<S: PortalStore>(fresh: impl Fn() -> S) {
     tokens(&fresh());
     sessions(&fresh());
     device_authorizations(&fresh());
+    sign_ins(&fresh());
     audit_log(&fresh());
 }
 

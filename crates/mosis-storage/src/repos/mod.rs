@@ -194,10 +194,13 @@ pub trait Sessions {
         id: &str,
         account: AccountId,
         expires_at: UnixTime,
+        origin: &Origin,
         now: UnixTime,
     ) -> Result<SessionRecord>;
     /// One session.
     fn session(&self, id: &str) -> Result<SessionRecord>;
+    /// An account's live (unrevoked, unexpired at `now`) sessions, newest first.
+    fn sessions_of(&self, account: AccountId, now: UnixTime) -> Result<Vec<SessionRecord>>;
     /// Records activity (for idle expiry).
     fn touch_session(&self, id: &str, now: UnixTime) -> Result<()>;
     /// Ends a session (logout).
@@ -211,6 +214,8 @@ pub trait DeviceAuthorizations {
     /// Starts one; the device code is stored only as a hash. `Conflict` on a reused code.
     fn start_device_auth(&self, new: &NewDeviceAuth, now: UnixTime) -> Result<DeviceAuth>;
     /// Looks one up by the code the user types.
+    ///
+    /// Codes are stored as the caller gives them; callers normalise what users type.
     fn device_auth_by_user_code(&self, user_code: &str) -> Result<DeviceAuth>;
     /// Looks one up by the hash of the device's code.
     fn device_auth_by_code_hash(&self, code_hash: &[u8]) -> Result<DeviceAuth>;
@@ -226,6 +231,23 @@ pub trait DeviceAuthorizations {
     /// Marks an approved authorisation consumed (its token was issued); `Conflict` if it
     /// is not approved, so a code yields one token only.
     fn consume_device_auth(&self, code_hash: &[u8], now: UnixTime) -> Result<DeviceAuth>;
+}
+
+/// Browser sign-in round trips and the first-run bootstrap links.
+pub trait SignIns {
+    /// Remembers a flow until its browser comes back. `Conflict` on a reused state.
+    fn start_sign_in(&self, flow: &SignInFlow, now: UnixTime) -> Result<()>;
+    /// Takes (deletes) the flow with this state hash, so a callback works once;
+    /// `NotFound` if there is none or it expired. Expired flows are swept on the way.
+    fn take_sign_in(&self, state_hash: &[u8], now: UnixTime) -> Result<SignInFlow>;
+    /// Stores a bootstrap link's hash, valid until `expires_at`.
+    fn create_bootstrap_link(&self, hash: &[u8], expires_at: UnixTime, now: UnixTime)
+    -> Result<()>;
+    /// Claims the instance with a bootstrap link, in one transaction: the link must be
+    /// known (`NotFound`), unused and unexpired, and no enabled admin may exist
+    /// (`Conflict` otherwise); then creates the account `name` with the admin role and
+    /// marks the link used. Never makes a second admin.
+    fn claim_with_bootstrap(&self, hash: &[u8], name: &str, now: UnixTime) -> Result<Account>;
 }
 
 /// The audit log of security-relevant events.

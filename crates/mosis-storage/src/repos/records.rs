@@ -361,6 +361,17 @@ pub struct SessionRecord {
     pub expires_at: UnixTime,
     /// When it was revoked, if it was.
     pub revoked_at: Option<UnixTime>,
+    /// Where it was started from.
+    pub origin: Origin,
+}
+
+/// Where a session or device login came from, as shown to the account's owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The browser's `User-Agent`, or the CLI's self-reported name and version.
+    pub client: String,
 }
 
 /// A device authorisation to start.
@@ -374,6 +385,10 @@ pub struct NewDeviceAuth {
     pub scopes: Vec<String>,
     /// When the codes expire.
     pub expires_at: UnixTime,
+    /// The requesting client and address (`client` is self-reported).
+    pub origin: Origin,
+    /// The machine's self-reported host name.
+    pub host: String,
 }
 
 /// A stored device authorisation.
@@ -393,6 +408,27 @@ pub struct DeviceAuth {
     pub expires_at: UnixTime,
     /// When it was approved or denied.
     pub decided_at: Option<UnixTime>,
+    /// The requesting client and address (`client` is self-reported).
+    pub origin: Origin,
+    /// The machine's self-reported host name.
+    pub host: String,
+}
+
+/// A browser's round trip to a sign-in provider, kept server-side until it comes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInFlow {
+    /// SHA-256 of the `state` parameter (the state itself stays with the browser).
+    pub state_hash: Vec<u8>,
+    /// The configured provider's id.
+    pub provider: String,
+    /// The OpenID Connect nonce the ID token must carry.
+    pub nonce: String,
+    /// The PKCE code verifier.
+    pub pkce_verifier: String,
+    /// Where to go after signing in (a same-origin path).
+    pub next: String,
+    /// When the flow stops being accepted.
+    pub expires_at: UnixTime,
 }
 
 /// An audit entry to record.

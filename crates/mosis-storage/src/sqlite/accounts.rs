@@ -42,20 +42,55 @@ fn account_where(
     )
 }
 
+/// Inserts an account row (inside a caller's transaction); returns its id.
+pub(super) fn insert_account(
+    conn: &Connection,
+    name: &str,
+    email: Option<&str>,
+    now: UnixTime,
+) -> rusqlite::Result<AccountId> {
+    exec(
+        conn,
+        "INSERT INTO accounts (name, email, created_at) VALUES (?1, ?2, ?3)",
+        (name, email, now),
+    )?;
+    Ok(AccountId(conn.last_insert_rowid()))
+}
+
+/// Grants a role (idempotent), inside a caller's transaction.
+pub(super) fn insert_role(
+    conn: &Connection,
+    id: AccountId,
+    role: Role,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    exec(
+        conn,
+        "INSERT OR IGNORE INTO account_roles (account_id, role, granted_at) VALUES (?1, ?2, ?3)",
+        (id.0, role.as_str(), now),
+    )?;
+    Ok(())
+}
+
+/// Whether an enabled admin exists.
+pub(super) fn admin_exists(conn: &Connection) -> rusqlite::Result<bool> {
+    query_one(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM account_roles r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.role = 'admin' AND a.disabled = 0)",
+        [],
+        |r| r.get(0),
+    )
+}
+
 impl Accounts for SqlitePortal {
     fn create_account(&self, name: &str, email: Option<&str>, now: UnixTime) -> Result<Account> {
         let id = conflict_as(
-            self.db.write(|tx| {
-                exec(
-                    tx,
-                    "INSERT INTO accounts (name, email, created_at) VALUES (?1, ?2, ?3)",
-                    (name, email, now),
-                )?;
-                Ok(tx.last_insert_rowid())
-            }),
+            self.db
+                .write(|tx| Ok(insert_account(tx, name, email, now)?)),
             || format!("an account named {name} exists"),
         )?;
-        self.account(AccountId(id))
+        self.account(id)
     }
 
     fn account(&self, id: AccountId) -> Result<Account> {
@@ -138,13 +173,7 @@ impl Accounts for SqlitePortal {
 
     fn grant_role(&self, id: AccountId, role: Role, now: UnixTime) -> Result<()> {
         self.account(id)?;
-        self.db.write(|tx| {
-            exec(tx,
-                "INSERT OR IGNORE INTO account_roles (account_id, role, granted_at) VALUES (?1, ?2, ?3)",
-                (id.0, role.as_str(), now),
-            )?;
-            Ok(())
-        })
+        self.db.write(|tx| Ok(insert_role(tx, id, role, now)?))
     }
 
     fn revoke_role(&self, id: AccountId, role: Role) -> Result<()> {
@@ -171,14 +200,7 @@ impl Accounts for SqlitePortal {
     }
 
     fn has_admin(&self) -> Result<bool> {
-        self.db.read(|c| {
-            Ok(query_one(c,
-                "SELECT EXISTS (SELECT 1 FROM account_roles r JOIN accounts a ON a.id = r.account_id \
-                 WHERE r.role = 'admin' AND a.disabled = 0)",
-                [],
-                |r| r.get(0),
-            )?)
-        })
+        self.db.read(|c| Ok(admin_exists(c)?))
     }
 }
 

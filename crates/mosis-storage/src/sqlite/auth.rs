@@ -4,8 +4,8 @@ use super::{
     SqlitePortal, conflict_as, exec, join_scopes, one, parse, query_one, split_scopes, touched,
 };
 use crate::repos::{
-    AccountId, DeviceAuth, DeviceAuthState, DeviceAuthorizations, NewDeviceAuth, NewToken, Result,
-    SessionRecord, Sessions, TokenId, TokenRecord, Tokens,
+    AccountId, DeviceAuth, DeviceAuthState, DeviceAuthorizations, NewDeviceAuth, NewToken, Origin,
+    Result, SessionRecord, Sessions, TokenId, TokenRecord, Tokens,
 };
 use crate::{StorageError, UnixTime};
 use rusqlite::{Connection, Row};
@@ -102,7 +102,8 @@ impl Tokens for SqlitePortal {
     }
 }
 
-const SESSION_COLUMNS: &str = "id, account_id, created_at, last_seen_at, expires_at, revoked_at";
+const SESSION_COLUMNS: &str =
+    "id, account_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent";
 
 fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
@@ -112,6 +113,10 @@ fn session_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         last_seen_at: row.get(3)?,
         expires_at: row.get(4)?,
         revoked_at: row.get(5)?,
+        origin: Origin {
+            ip: row.get(6)?,
+            client: row.get(7)?,
+        },
     })
 }
 
@@ -121,13 +126,15 @@ impl Sessions for SqlitePortal {
         id: &str,
         account: AccountId,
         expires_at: UnixTime,
+        origin: &Origin,
         now: UnixTime,
     ) -> Result<SessionRecord> {
         conflict_as(
             self.db.write(|tx| {
                 exec(tx,
-                    "INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at) VALUES (?1, ?2, ?3, ?3, ?4)",
-                    (id, account.0, now, expires_at),
+                    "INSERT INTO sessions (id, account_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+                     VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
+                    (id, account.0, now, expires_at, &origin.ip, &origin.client),
                 )?;
                 Ok(())
             }),
@@ -147,6 +154,18 @@ impl Sessions for SqlitePortal {
                 ),
                 || "session".to_owned(),
             )
+        })
+    }
+
+    fn sessions_of(&self, account: AccountId, now: UnixTime) -> Result<Vec<SessionRecord>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions \
+                 WHERE account_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at DESC"
+            ))?;
+            Ok(stmt
+                .query_map((account.0, now), session_row)?
+                .collect::<rusqlite::Result<_>>()?)
         })
     }
 
@@ -189,7 +208,7 @@ impl Sessions for SqlitePortal {
 }
 
 const DEVICE_COLUMNS: &str =
-    "user_code, scopes, state, account_id, created_at, expires_at, decided_at";
+    "user_code, scopes, state, account_id, created_at, expires_at, decided_at, client, host, ip";
 
 fn device_row(row: &Row<'_>) -> rusqlite::Result<DeviceAuth> {
     Ok(DeviceAuth {
@@ -200,6 +219,11 @@ fn device_row(row: &Row<'_>) -> rusqlite::Result<DeviceAuth> {
         created_at: row.get(4)?,
         expires_at: row.get(5)?,
         decided_at: row.get(6)?,
+        origin: Origin {
+            client: row.get(7)?,
+            ip: row.get(9)?,
+        },
+        host: row.get(8)?,
     })
 }
 
@@ -220,9 +244,11 @@ impl DeviceAuthorizations for SqlitePortal {
         conflict_as(
             self.db.write(|tx| {
                 exec(tx,
-                    "INSERT INTO device_authorizations (device_code_hash, user_code, scopes, state, created_at, expires_at) \
-                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
-                    (&new.code_hash, &new.user_code, join_scopes(&new.scopes), now, new.expires_at),
+                    "INSERT INTO device_authorizations \
+                     (device_code_hash, user_code, scopes, state, created_at, expires_at, client, host, ip) \
+                     VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7, ?8)",
+                    (&new.code_hash, &new.user_code, join_scopes(&new.scopes), now, new.expires_at,
+                     &new.origin.client, &new.host, &new.origin.ip),
                 )?;
                 Ok(())
             }),

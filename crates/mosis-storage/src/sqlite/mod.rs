@@ -5,6 +5,7 @@ mod apps;
 mod audit;
 mod auth;
 mod queue;
+mod sign_in;
 mod telemetry;
 mod versions;
 

@@ -45,6 +45,13 @@ CREATE TABLE audit_log (
     ip        TEXT
 );
 
+CREATE TABLE bootstrap_links (
+    hash        BLOB    PRIMARY KEY,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER
+);
+
 CREATE TABLE device_authorizations (
     device_code_hash  BLOB    PRIMARY KEY,
     user_code         TEXT    NOT NULL UNIQUE,
@@ -54,7 +61,7 @@ CREATE TABLE device_authorizations (
     created_at        INTEGER NOT NULL,
     expires_at        INTEGER NOT NULL,
     decided_at        INTEGER
-);
+, client TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '', ip TEXT);
 
 CREATE TABLE identities (
     provider    TEXT    NOT NULL,
@@ -104,6 +111,16 @@ CREATE TABLE sessions (
     last_seen_at  INTEGER NOT NULL,
     expires_at    INTEGER NOT NULL,
     revoked_at    INTEGER
+, ip TEXT, user_agent TEXT NOT NULL DEFAULT '');
+
+CREATE TABLE sign_in_flows (
+    state_hash     BLOB    PRIMARY KEY,
+    provider       TEXT    NOT NULL,
+    nonce          TEXT    NOT NULL,
+    pkce_verifier  TEXT    NOT NULL,
+    next           TEXT    NOT NULL DEFAULT '/apps',
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL
 );
 
 CREATE TABLE signing_keys (
@@ -144,6 +161,8 @@ CREATE INDEX identities_account ON identities (account_id);
 CREATE INDEX review_jobs_claim ON review_jobs (state, lease_expires_at);
 
 CREATE INDEX sessions_account ON sessions (account_id);
+
+CREATE INDEX sign_in_flows_expiry ON sign_in_flows (expires_at);
 
 CREATE INDEX signing_keys_account ON signing_keys (account_id);
 
