@@ -9,13 +9,33 @@ use crate::token::{TokenSecret, random_bytes};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use mosis_storage::{
-    Account, AccountId, Accounts, AuditEntry, AuditLog, NewToken, SessionRecord, Sessions,
+    Account, AccountId, Accounts, AuditEntry, AuditLog, NewToken, Origin, SessionRecord, Sessions,
     StorageError, TokenId, TokenRecord, Tokens, UnixTime,
 };
 use std::sync::Arc;
 
-/// A token's last use is written at most this often, so authenticated reads stay reads.
+/// A token's or session's last use is written at most this often, so authenticated reads
+/// stay reads.
 const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// How long browser sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle_secs: i64,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_secs: i64,
+}
+
+impl Default for SessionPolicy {
+    /// Twelve hours idle, seven days in all.
+    fn default() -> Self {
+        Self {
+            idle_secs: 12 * 3600,
+            absolute_secs: 7 * 86_400,
+        }
+    }
+}
 
 /// A newly created token: its secret (shown once) and its stored record.
 #[derive(Debug)]
@@ -32,6 +52,7 @@ pub struct Authenticator<S> {
     store: Arc<S>,
     clock: Arc<dyn Clock>,
     sessions: SessionSigner,
+    policy: SessionPolicy,
 }
 
 fn storage_or(e: StorageError, reason: &str) -> AuthError {
@@ -49,12 +70,38 @@ impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
             store,
             clock,
             sessions,
+            policy: SessionPolicy::default(),
         }
+    }
+
+    /// The same, with sessions lasting as `policy` says.
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The clock this authenticator uses.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    /// The session lifetimes.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.policy
+    }
+
+    pub(crate) fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The CSRF token for forms of session `session_id` (see [`SessionSigner::csrf_token`]).
+    pub fn csrf_token(&self, session_id: &str) -> String {
+        self.sessions.csrf_token(session_id)
+    }
+
+    /// Whether `presented` is session `session_id`'s CSRF token (constant time).
+    pub fn csrf_matches(&self, session_id: &str, presented: &str) -> bool {
+        self.sessions.csrf_matches(session_id, presented)
     }
 
     fn enabled_account(&self, id: AccountId) -> Result<Account, AuthError> {
@@ -181,18 +228,22 @@ impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
         )
     }
 
-    /// Starts a browser session of `ttl_secs` for `account`; returns the signed token for
-    /// the cookie.
+    /// Starts a browser session for `account` (lasting as the session policy says) from
+    /// `origin`; returns the signed token for the cookie.
     pub fn start_session(
         &self,
         account: AccountId,
-        ttl_secs: i64,
+        origin: &Origin,
     ) -> Result<(String, SessionRecord), AuthError> {
         let id = URL_SAFE_NO_PAD.encode(random_bytes::<16>()?);
         let now = self.clock.now();
-        let record = self
-            .store
-            .create_session(&id, account, now + ttl_secs, now)?;
+        let record = self.store.create_session(
+            &id,
+            account,
+            now + self.policy.absolute_secs,
+            origin,
+            now,
+        )?;
         let token = self.sessions.sign(
             &SessionClaims {
                 account,
@@ -213,13 +264,21 @@ impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
             .store
             .session(&claims.session_id)
             .map_err(|e| storage_or(e, "the session has ended"))?;
-        if session.revoked_at.is_some() || session.expires_at <= now {
+        if session.revoked_at.is_some() {
             return Err(AuthError::unauthenticated("the session has ended"));
+        }
+        if session.expires_at <= now || now - session.last_seen_at >= self.policy.idle_secs {
+            return Err(AuthError::unauthenticated(
+                "the session has expired; sign in again",
+            ));
         }
         if session.account_id != claims.account {
             return Err(AuthError::unauthenticated("the session token is invalid"));
         }
         let account = self.enabled_account(claims.account)?;
+        if now - session.last_seen_at >= TOUCH_INTERVAL_SECS {
+            self.store.touch_session(&session.id, now)?;
+        }
         Ok(Principal {
             account,
             credential: Credential::Session {
@@ -228,12 +287,37 @@ impl<S: Accounts + Tokens + Sessions + AuditLog> Authenticator<S> {
         })
     }
 
-    /// Ends a session (logout).
-    pub fn end_session(&self, id: &str) -> Result<(), AuthError> {
-        Ok(self.store.revoke_session(id, self.clock.now())?)
+    /// Ends a session (logout). Audited.
+    pub fn end_session(
+        &self,
+        account: AccountId,
+        id: &str,
+        ip: Option<&str>,
+    ) -> Result<(), AuthError> {
+        self.store.revoke_session(id, self.clock.now())?;
+        self.audit(account, "logout", "", serde_json::json!({}), ip)
     }
 
-    fn audit(
+    /// Ends every session of `account` (an admin's action or "sign out everywhere");
+    /// returns how many. Audited as `actor`'s action.
+    pub fn end_sessions_of(
+        &self,
+        actor: AccountId,
+        account: AccountId,
+        ip: Option<&str>,
+    ) -> Result<u64, AuthError> {
+        let n = self.store.revoke_sessions_of(account, self.clock.now())?;
+        self.audit(
+            actor,
+            "sessions.revoked",
+            &account.to_string(),
+            serde_json::json!({ "count": n }),
+            ip,
+        )?;
+        Ok(n)
+    }
+
+    pub(crate) fn audit(
         &self,
         actor: AccountId,
         action: &str,

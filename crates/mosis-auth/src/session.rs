@@ -38,6 +38,7 @@ struct Payload {
 pub struct SessionSigner {
     secret: AsymmetricSecretKey<V4>,
     public: AsymmetricPublicKey<V4>,
+    csrf: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for SessionSigner {
@@ -65,7 +66,35 @@ impl SessionSigner {
             .map_err(|e| AuthError::Crypto(format!("session key: {e}")))?;
         let public = AsymmetricPublicKey::<V4>::from(key.public_key().as_bytes())
             .map_err(|e| AuthError::Crypto(format!("session key: {e}")))?;
-        Ok(Self { secret, public })
+        // A separate key for CSRF tokens, derived so that knowing one reveals nothing of
+        // the signing key.
+        let mut material = zeroize::Zeroizing::new(b"mosis csrf v1".to_vec());
+        material.extend_from_slice(&pair[..32]);
+        let csrf = ring::hmac::Key::new(
+            ring::hmac::HMAC_SHA256,
+            mosis_domain::Sha256::of(&material).as_bytes(),
+        );
+        Ok(Self {
+            secret,
+            public,
+            csrf,
+        })
+    }
+
+    /// The CSRF token of a session: an HMAC of its id, so it needs no storage, differs
+    /// per session and ends with it. Forms carry it in `_csrf`, htmx in `X-CSRF-Token`.
+    pub fn csrf_token(&self, session_id: &str) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(ring::hmac::sign(&self.csrf, session_id.as_bytes()).as_ref())
+    }
+
+    /// Whether `presented` is the session's CSRF token (constant time).
+    pub fn csrf_matches(&self, session_id: &str, presented: &str) -> bool {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(presented)
+            .is_ok_and(|tag| ring::hmac::verify(&self.csrf, session_id.as_bytes(), &tag).is_ok())
     }
 
     /// Signs a token for `claims`, issued at `now`.
@@ -127,6 +156,18 @@ mod tests {
         assert_eq!(s.verify(&token, 1_999_999_999).unwrap(), claims());
         let err = s.verify(&token, 2_000_000_000).unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
+    }
+
+    #[test]
+    fn csrf_tokens_are_per_session_and_per_key() {
+        let s = signer();
+        let token = s.csrf_token("s1");
+        assert!(s.csrf_matches("s1", &token));
+        assert!(!s.csrf_matches("s2", &token), "another session's token");
+        assert!(!s.csrf_matches("s1", ""), "a missing token");
+        assert!(!s.csrf_matches("s1", "not base64!"));
+        let other = SessionSigner::new(&SigningKey::from_seed([8; 32]).unwrap()).unwrap();
+        assert!(!other.csrf_matches("s1", &token), "another portal's token");
     }
 
     #[test]

@@ -85,8 +85,13 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>, AuthE
     Ok(bytes)
 }
 
+/// `N` random bytes as base64url text (for state, nonces, codes and links).
+pub(crate) fn random_text<const N: usize>() -> Result<String, AuthError> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<N>()?.as_ref()))
+}
+
 /// Compares two byte strings without an early exit on the first difference.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -5,10 +5,12 @@
 )]
 
 use mosis_auth::{
-    AuthError, Authenticator, Credential, ManualClock, Principal, Scope, SessionSigner, permissions,
+    AuthError, Authenticator, Authorization, Credential, DEVICE_CODE_TTL_SECS, DevicePoll,
+    Identity, ManualClock, Principal, Scope, SessionSigner, SignIn, normalize_user_code,
+    permissions, safe_next,
 };
 use mosis_domain::{AppId, SigningKey};
-use mosis_storage::{Account, Accounts, App, Role, SqlitePortal, Tokens};
+use mosis_storage::{Account, Accounts, App, Origin, Role, SqlitePortal, Tokens};
 use std::sync::Arc;
 
 const NOW: i64 = 1_800_000_000;
@@ -164,10 +166,16 @@ fn scopes_beyond_the_accounts_roles_cannot_be_issued_or_used() {
 }
 
 #[test]
-fn a_session_lives_until_it_is_ended_or_expires() {
+fn a_session_lives_until_it_is_ended_idles_out_or_reaches_its_absolute_expiry() {
     let f = fixture();
+    let policy = f.auth.session_policy();
     let alice = account(&f, "alice", &[]);
-    let (token, record) = f.auth.start_session(alice.id, 3600).unwrap();
+    let origin = Origin {
+        ip: Some("192.0.2.1".into()),
+        client: "Firefox".into(),
+    };
+    let (token, record) = f.auth.start_session(alice.id, &origin).unwrap();
+    assert_eq!(record.expires_at, NOW + policy.absolute_secs);
     let p = f.auth.authenticate_session(&token).unwrap();
     assert_eq!(p.account.id, alice.id);
     assert_eq!(
@@ -176,12 +184,255 @@ fn a_session_lives_until_it_is_ended_or_expires() {
             id: record.id.clone()
         }
     );
-    f.auth.end_session(&record.id).unwrap();
+    f.auth.end_session(alice.id, &record.id, None).unwrap();
     assert!(unauthenticated(f.auth.authenticate_session(&token)).contains("ended"));
 
-    let (token, _) = f.auth.start_session(alice.id, 3600).unwrap();
-    f.clock.advance(3600);
+    // Idle: unused for the idle limit ends it.
+    let (token, _) = f.auth.start_session(alice.id, &origin).unwrap();
+    f.clock.advance(policy.idle_secs);
     assert!(unauthenticated(f.auth.authenticate_session(&token)).contains("expired"));
+
+    // Used now and then, it lives until the absolute expiry, and no longer.
+    let (token, _) = f.auth.start_session(alice.id, &origin).unwrap();
+    let step = policy.idle_secs / 2;
+    let mut lived = 0;
+    while lived + step < policy.absolute_secs {
+        f.clock.advance(step);
+        lived += step;
+        f.auth.authenticate_session(&token).unwrap();
+    }
+    f.clock.advance(policy.absolute_secs - lived);
+    assert!(unauthenticated(f.auth.authenticate_session(&token)).contains("expired"));
+}
+
+#[test]
+fn ending_every_session_of_an_account_takes_effect_at_once() {
+    let f = fixture();
+    let admin = account(&f, "root", &[Role::Admin]);
+    let alice = account(&f, "alice", &[]);
+    let (a, _) = f.auth.start_session(alice.id, &Origin::default()).unwrap();
+    let (b, _) = f.auth.start_session(alice.id, &Origin::default()).unwrap();
+    assert_eq!(f.auth.end_sessions_of(admin.id, alice.id, None).unwrap(), 2);
+    for token in [a, b] {
+        assert!(unauthenticated(f.auth.authenticate_session(&token)).contains("ended"));
+    }
+}
+
+#[test]
+fn a_device_login_yields_one_token_with_the_approved_scopes() {
+    let f = fixture();
+    let alice = account(&f, "alice", &[]);
+    let start = f
+        .auth
+        .start_device_auth(
+            &scopes("publish"),
+            "mosis 0.1.0",
+            "ci-box",
+            Some("192.0.2.9"),
+        )
+        .unwrap();
+    assert!(normalize_user_code(&start.user_code).is_some());
+    assert!(matches!(
+        f.auth.poll_device_auth(&start.device_code).unwrap(),
+        DevicePoll::Pending
+    ));
+    let typed = start.user_code.to_lowercase().replace('-', " ");
+    let shown = f.auth.device_auth(&typed).unwrap();
+    assert_eq!(
+        (shown.host.as_str(), shown.origin.client.as_str()),
+        ("ci-box", "mosis 0.1.0")
+    );
+    let me = principal(&alice, None);
+    assert!(
+        matches!(
+            f.auth
+                .decide_device_auth(&me, &typed, true, &scopes("admin"), None),
+            Err(AuthError::Forbidden { .. })
+        ),
+        "a developer cannot grant admin"
+    );
+    f.auth
+        .decide_device_auth(&me, &typed, true, &scopes("read"), None)
+        .unwrap();
+    let DevicePoll::Approved(issued) = f.auth.poll_device_auth(&start.device_code).unwrap() else {
+        panic!("approved");
+    };
+    let p = f.auth.authenticate_token(issued.secret.expose()).unwrap();
+    assert_eq!(
+        p.scopes(),
+        scopes("read"),
+        "the approved scopes, not the asked ones"
+    );
+    assert!(issued.record.name.contains("ci-box"));
+    assert!(
+        matches!(
+            f.auth.poll_device_auth(&start.device_code),
+            Err(AuthError::Invalid { .. })
+        ),
+        "a code yields one token"
+    );
+    assert!(
+        matches!(
+            f.auth.decide_device_auth(&me, &typed, false, &[], None),
+            Err(AuthError::Invalid { .. })
+        ),
+        "a decided code cannot be decided again"
+    );
+}
+
+#[test]
+fn denied_expired_and_unknown_device_logins_say_so() {
+    let f = fixture();
+    let alice = account(&f, "alice", &[]);
+    let me = principal(&alice, None);
+    let denied = f
+        .auth
+        .start_device_auth(&scopes("read"), "mosis", "h", None)
+        .unwrap();
+    f.auth
+        .decide_device_auth(&me, &denied.user_code, false, &[], None)
+        .unwrap();
+    assert!(matches!(
+        f.auth.poll_device_auth(&denied.device_code).unwrap(),
+        DevicePoll::Denied
+    ));
+    let late = f
+        .auth
+        .start_device_auth(&scopes("read"), "mosis", "h", None)
+        .unwrap();
+    f.clock.advance(DEVICE_CODE_TTL_SECS);
+    assert!(matches!(
+        f.auth.poll_device_auth(&late.device_code).unwrap(),
+        DevicePoll::Expired
+    ));
+    let err = f
+        .auth
+        .decide_device_auth(&me, &late.user_code, true, &scopes("read"), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert!(f.auth.poll_device_auth("no-such-code").is_err());
+    assert!(f.auth.device_auth("BCDF-GHJK").is_err());
+}
+
+fn sign_in(f: &Fixture) -> SignIn<SqlitePortal> {
+    SignIn::new(f.store.clone(), f.clock.clone(), Vec::new()).unwrap()
+}
+
+fn authorization(state: &str) -> Authorization {
+    Authorization {
+        url: "https://idp.example/authorize".parse().unwrap(),
+        state: state.into(),
+        nonce: "nonce".into(),
+        pkce_verifier: "verifier".into(),
+    }
+}
+
+#[test]
+fn a_sign_in_callback_must_come_back_to_the_browser_that_left_and_works_once() {
+    let f = fixture();
+    let s = sign_in(&f);
+    s.remember(
+        "oidc",
+        &authorization("st-1"),
+        "/device?user_code=BCDF-GHJK",
+    )
+    .unwrap();
+    assert!(unauthenticated_err(s.take("oidc", "st-1", None)).contains("state mismatch"));
+    assert!(unauthenticated_err(s.take("oidc", "st-1", Some("st-2"))).contains("state mismatch"));
+    let flow = s.take("oidc", "st-1", Some("st-1")).unwrap();
+    assert_eq!(flow.next, "/device?user_code=BCDF-GHJK");
+    assert!(
+        unauthenticated_err(s.take("oidc", "st-1", Some("st-1"))).contains("already used"),
+        "a replayed callback is refused"
+    );
+    s.remember("oidc", &authorization("st-3"), "/apps").unwrap();
+    assert!(unauthenticated_err(s.take("github", "st-3", Some("st-3"))).contains("expired"));
+    s.remember("oidc", &authorization("st-4"), "/apps").unwrap();
+    f.clock.advance(601);
+    assert!(unauthenticated_err(s.take("oidc", "st-4", Some("st-4"))).contains("expired"));
+}
+
+fn unauthenticated_err<T: std::fmt::Debug>(result: Result<T, AuthError>) -> String {
+    match result {
+        Err(AuthError::Unauthenticated { reason }) => reason,
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_first_sign_in_creates_an_account_and_later_ones_find_it() {
+    let f = fixture();
+    let s = sign_in(&f);
+    account(&f, "octocat", &[]);
+    let identity = Identity {
+        provider: "github".into(),
+        subject: "583231".into(),
+        username: Some("OctoCat".into()),
+        email: None,
+    };
+    let created = s.account_for(&identity, None).unwrap();
+    assert_eq!(created.name, "octocat-2", "a taken name gets a suffix");
+    assert_eq!(s.account_for(&identity, None).unwrap().id, created.id);
+    let other = Identity {
+        provider: "google".into(),
+        ..identity.clone()
+    };
+    assert_ne!(
+        s.account_for(&other, None).unwrap().id,
+        created.id,
+        "accounts are keyed by (provider, subject), not by name"
+    );
+    f.store.set_disabled(created.id, true).unwrap();
+    assert!(matches!(
+        s.account_for(&identity, None),
+        Err(AuthError::Forbidden { .. })
+    ));
+    let actions: Vec<String> = mosis_storage::AuditLog::audit_entries(&*f.store, None, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect();
+    assert!(
+        actions.contains(&"account.created".to_owned())
+            && actions.contains(&"login".to_owned())
+            && actions.contains(&"login.refused".to_owned()),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn a_bootstrap_link_makes_one_admin_once() {
+    let f = fixture();
+    let s = sign_in(&f);
+    let link = s.create_bootstrap_link(3600).unwrap();
+    assert!(unauthenticated_err(s.claim("wrong", "admin", None)).contains("not valid"));
+    let admin = s.claim(&link, "admin", None).unwrap();
+    assert!(admin.roles.contains(&Role::Admin));
+    assert!(matches!(
+        s.claim(&link, "admin2", None),
+        Err(AuthError::Storage(_))
+    ));
+    let late = s.create_bootstrap_link(10).unwrap();
+    f.clock.advance(10);
+    assert!(s.claim(&late, "admin3", None).is_err());
+}
+
+#[test]
+fn next_redirects_stay_on_this_site() {
+    for (next, expected) in [
+        (
+            Some("/device?user_code=BCDF-GHJK"),
+            "/device?user_code=BCDF-GHJK",
+        ),
+        (Some("/apps/com.example.x"), "/apps/com.example.x"),
+        (Some("//evil.example/"), "/apps"),
+        (Some("/\\evil.example"), "/apps"),
+        (Some("https://evil.example/"), "/apps"),
+        (Some("/ok\nSet-Cookie: x"), "/apps"),
+        (None, "/apps"),
+    ] {
+        assert_eq!(safe_next(next), expected, "{next:?}");
+    }
 }
 
 fn principal(account: &Account, token_scopes: Option<&str>) -> Principal {
