@@ -123,3 +123,29 @@ pub fn create_token(
 pub fn revoke_token(_principal: &Principal) -> Check {
     Ok(())
 }
+
+/// Approving a device login: a browser session only (a token cannot approve another
+/// device), and only scopes the account may hold (checked when deciding).
+pub fn approve_device(principal: &Principal) -> Check {
+    match principal.credential {
+        Credential::Session { .. } => Ok(()),
+        Credential::Token { .. } => Err(AuthError::forbidden(
+            "device logins are approved in the dashboard, signed in with a browser",
+        )),
+    }
+}
+
+/// Reading one's own account page and security history.
+pub fn view_account(principal: &Principal) -> Check {
+    require(principal, Scope::Read, "read your account")
+}
+
+/// Managing users: roles, suspension, sessions, linked identities.
+pub fn manage_users(principal: &Principal) -> Check {
+    require(principal, Scope::Admin, "manage users")
+}
+
+/// Reading the whole audit log.
+pub fn view_audit_log(principal: &Principal) -> Check {
+    require(principal, Scope::Admin, "read the audit log")
+}

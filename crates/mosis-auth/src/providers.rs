@@ -34,7 +34,7 @@ pub enum ProviderKind {
 }
 
 /// One `[[providers]]` entry of the config file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSettings {
     /// A short id used in URLs and stored with each identity (`github`, `keycloak`); it

@@ -258,6 +258,25 @@ impl Client {
     pub fn revoke_token(&self, id: i64) -> Result<(), ClientError> {
         self.delete(&format!("/tokens/{id}"))
     }
+
+    /// `POST /device/code`: starts a device login (needs no token).
+    pub fn start_device_login(
+        &self,
+        request: &DeviceCodeRequest,
+    ) -> Result<DeviceCode, ClientError> {
+        self.post("/device/code", request)
+    }
+
+    /// `POST /device/token`: one poll. `Err(ClientError::Api { code, .. })` with
+    /// `authorization_pending` until the user decides.
+    pub fn poll_device_login(&self, device_code: &str) -> Result<CreatedToken, ClientError> {
+        self.post(
+            "/device/token",
+            &DeviceTokenRequest {
+                device_code: device_code.to_owned(),
+            },
+        )
+    }
 }
 
 /// Reads `body` in chunks into `tx` until it ends, fails, or the receiver is gone.

@@ -219,3 +219,45 @@ pub struct CreatedToken {
     #[serde(flatten)]
     pub info: TokenView,
 }
+
+/// `POST /api/v1/device/code`: a CLI starts a device login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceCodeRequest {
+    /// The scopes asked for (the approving user may narrow them).
+    pub scopes: Vec<String>,
+    /// The client's name and version, shown to the user as self-reported.
+    #[serde(default)]
+    pub client: Option<String>,
+    /// The machine's host name, shown to the user as self-reported.
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+/// The answer to `POST /api/v1/device/code` (the fields of RFC 8628 §3.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceCode {
+    /// The secret the CLI polls with; never shown.
+    pub device_code: String,
+    /// The code the user types, `XXXX-XXXX`.
+    pub user_code: String,
+    /// Where the user approves it.
+    pub verification_uri: String,
+    /// The same, with the code filled in.
+    pub verification_uri_complete: String,
+    /// Seconds until the codes expire.
+    pub expires_in: i64,
+    /// Seconds to wait between polls.
+    pub interval: u64,
+}
+
+/// `POST /api/v1/device/token`: the CLI's poll. Until approval the answer is 400 with
+/// code `authorization_pending`; `access_denied` (denied), `expired_token` (expired)
+/// end it; on approval, 200 with a [`CreatedToken`], once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceTokenRequest {
+    /// The device code from [`DeviceCode`].
+    pub device_code: String,
+}

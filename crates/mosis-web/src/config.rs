@@ -30,6 +30,18 @@ pub struct Config {
     pub backup_keep: usize,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// The URL browsers reach the portal at (`https://portal.example.com`), used for
+    /// sign-in callbacks, the bootstrap link and the device-login URL. Cookies are
+    /// `Secure` (and `__Host-` prefixed) when it is https. Default `http://{listen}`.
+    pub public_url: Option<String>,
+    /// The instance's name, shown on every page.
+    pub instance_name: String,
+    /// A browser session unused this long ends, in minutes.
+    pub session_idle_minutes: u32,
+    /// A browser session ends this long after sign-in, in hours.
+    pub session_max_hours: u32,
+    /// The sign-in providers (`[[providers]]` tables), in button order.
+    pub providers: Vec<mosis_auth::ProviderSettings>,
 }
 
 /// The request log's format.
@@ -55,6 +67,11 @@ impl Default for Config {
             log_format: LogFormat::Text,
             backup_keep: 7,
             workers: 0,
+            public_url: None,
+            instance_name: "Mosis Developer Portal".into(),
+            session_idle_minutes: 12 * 60,
+            session_max_hours: 7 * 24,
+            providers: Vec::new(),
         }
     }
 }
@@ -71,9 +88,26 @@ const ENV_SETTINGS: &[&str] = &[
     "log_format",
     "backup_keep",
     "workers",
+    "public_url",
+    "instance_name",
+    "session_idle_minutes",
+    "session_max_hours",
 ];
 
 impl Config {
+    /// The public base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether browsers reach the portal over https (cookies are then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.base_url().starts_with("https://")
+    }
+
     /// Loads the settings: `file` (if given, it must exist), then `MOSIS_*` variables from
     /// `env`. Errors name the file or variable and the setting.
     pub fn load(

@@ -1,12 +1,14 @@
 //! Serving a stored package: one `Range`, a strong `ETag` (the package's SHA-256) and
 //! `If-None-Match`, streamed from the blob store off the executor.
 
-use crate::error::{ApiError, on_own_thread};
-use actix_web::HttpResponse;
+use crate::error::{ApiError, blocking, on_own_thread};
+use crate::state::State;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
 use futures_util::Stream;
+use mosis_storage::{App, BlobFile, BlobKey, BlobStore as _, VersionRecord};
 use std::io::Read;
 use std::ops::Range;
 
@@ -156,4 +158,66 @@ mod tests {
         assert!(!with("\"abcd\""));
         assert!(!not_modified(&HeaderMap::new(), etag));
     }
+}
+
+/// Answers a download of `record`'s package (of `app`), honouring `If-None-Match` and
+/// `Range`; the caller has authorised it.
+pub async fn respond(
+    state: &State,
+    req: &HttpRequest,
+    app: &App,
+    record: &VersionRecord,
+) -> Result<HttpResponse, ApiError> {
+    let etag = format!("\"{}\"", record.sha256);
+    if not_modified(req.headers(), &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let range = parse_range(
+        req.headers()
+            .get(header::RANGE)
+            .and_then(|h| h.to_str().ok()),
+        record.size,
+    );
+    let range = match range {
+        RangeRequest::Unsatisfiable => return Ok(unsatisfiable(record.size)),
+        RangeRequest::Full => None,
+        RangeRequest::Part(r) => Some(r),
+    };
+    let key = BlobKey {
+        dev_id: app.owner_id,
+        app_id: app.app_id.clone(),
+        version: record.version.clone(),
+        file: BlobFile::Package,
+    };
+    let blobs = state.blobs.clone();
+    let wanted = range.clone();
+    let (reader, total) = blocking(move || Ok(blobs.open(&key, wanted)?)).await?;
+    let mut response = match &range {
+        Some(r) => {
+            let mut partial = HttpResponse::PartialContent();
+            partial.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{total}", r.start, r.end - 1),
+            ));
+            partial
+        }
+        None => HttpResponse::Ok(),
+    };
+    let length = range.map_or(total, |r| r.end - r.start);
+    Ok(response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}-{}.mpk\"",
+                app.app_id, record.version
+            ),
+        ))
+        .no_chunking(length)
+        .streaming(stream(reader)?))
 }

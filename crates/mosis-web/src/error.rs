@@ -81,6 +81,26 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The problems of a refused package.
+    pub fn problems(&self) -> &[ProblemView] {
+        &self.problems
+    }
+
+    /// 403 with `code`.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
 }
 
 impl fmt::Display for ApiError {

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+mod actions;
 pub mod admin;
 mod api;
+mod browser;
 mod caller;
 mod config;
 mod download;
@@ -9,10 +11,12 @@ mod error;
 mod health;
 mod metrics;
 mod middleware;
+mod pages;
 mod portal;
 mod rate_limit;
 mod server;
 mod state;
+mod templates;
 mod upload;
 mod views;
 

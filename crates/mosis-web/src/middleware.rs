@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// (uploads) or by the client reading (downloads), not by the request timeout.
 fn is_streaming(req: &ServiceRequest) -> bool {
     let path = req.path();
-    (req.method() == Method::POST && path.ends_with("/versions"))
+    (req.method() == Method::POST && (path.ends_with("/versions") || path.ends_with("/upload")))
         || (req.method() == Method::GET && path.ends_with("/package"))
 }
 

@@ -3,12 +3,13 @@
 use crate::config::{Config, LogFormat};
 use crate::portal::Portal;
 use crate::state::{AppState, State};
-use crate::{api, health, middleware};
+use crate::templates::Templates;
+use crate::{api, health, middleware, pages};
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
-use mosis_auth::{Authenticator, SessionSigner, SystemClock};
-use mosis_storage::FsBlobStore;
+use mosis_auth::{Authenticator, Clock, SessionPolicy, SessionSigner, SignIn, SystemClock};
+use mosis_storage::{Accounts as _, FsBlobStore};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,8 @@ use std::time::Duration;
 /// How long shutdown waits for in-flight requests (uploads included) before dropping
 /// them; a dropped upload's temp file is removed.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// How long a first-run bootstrap link works.
+pub const BOOTSTRAP_LINK_SECS: i64 = 24 * 3600;
 /// Blocking-pool threads per HTTP worker (each does short SQLite work).
 const BLOCKING_THREADS_PER_WORKER: usize = 4;
 
@@ -25,6 +28,8 @@ pub struct Started {
     pub addr: SocketAddr,
     /// The server future: resolves after a stop (a signal, or [`actix_web::dev::ServerHandle::stop`]).
     pub server: actix_web::dev::Server,
+    /// On a start with no admin: the one-time link that makes its visitor the first admin.
+    pub bootstrap_url: Option<String>,
     portal: Arc<Portal>,
 }
 
@@ -48,10 +53,37 @@ impl Started {
 /// system). SIGINT and SIGTERM stop it gracefully.
 pub fn start(config: Config) -> anyhow::Result<Started> {
     let portal = Arc::new(Portal::open(&config.data)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let signer = SessionSigner::new(&portal.keys.session)?;
-    let auth = Authenticator::new(portal.store.clone(), Arc::new(SystemClock), signer);
+    let auth = Authenticator::new(portal.store.clone(), clock.clone(), signer).with_session_policy(
+        SessionPolicy {
+            idle_secs: i64::from(config.session_idle_minutes) * 60,
+            absolute_secs: i64::from(config.session_max_hours) * 3600,
+        },
+    );
+    let providers = config
+        .providers
+        .iter()
+        .map(|p| p.resolve())
+        .collect::<Result<Vec<_>, _>>()
+        .context("the [[providers]] settings")?;
+    let sign_in = SignIn::new(portal.store.clone(), clock, providers)?;
+    let bootstrap_url = if portal.store.has_admin()? {
+        None
+    } else {
+        let secret = sign_in.create_bootstrap_link(BOOTSTRAP_LINK_SECS)?;
+        Some(format!("{}/setup?token={secret}", config.base_url()))
+    };
+    let templates = Templates::load()?;
     let blobs = FsBlobStore::open(&config.data.join("packages"))?;
-    let state: State = web::Data::new(AppState::new(config.clone(), &portal, blobs, auth));
+    let state: State = web::Data::new(AppState::new(
+        config.clone(),
+        &portal,
+        blobs,
+        auth,
+        sign_in,
+        templates,
+    ));
     let workers = if config.workers == 0 {
         std::thread::available_parallelism().map_or(2, usize::from)
     } else {
@@ -74,6 +106,7 @@ pub fn start(config: Config) -> anyhow::Result<Started> {
             .route("/healthz", web::get().to(health::healthz))
             .route("/metrics", web::get().to(health::metrics))
             .configure(api::configure)
+            .configure(pages::configure)
     })
     .workers(workers)
     // SQLite work runs on the blocking pool; as many threads as pooled readers, so
@@ -92,6 +125,7 @@ pub fn start(config: Config) -> anyhow::Result<Started> {
         addr,
         server: server.run(),
         portal,
+        bootstrap_url,
     })
 }
 
@@ -120,14 +154,28 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         let started = start(config)?;
         // Scripts and the tests read this line to find the port.
         println!("listening on http://{}", started.addr);
+        if let Some(url) = &started.bootstrap_url {
+            print_bootstrap_banner(url);
+        }
         started.run().await
     })
+}
+
+/// The first-run banner: the bootstrap link, where nobody can miss it.
+pub fn print_bootstrap_banner(url: &str) {
+    let rule = "=".repeat(78);
+    println!(
+        "{rule}\nThis portal has no admin yet. Open this one-time link (valid {} h) to become\nthe first admin:\n\n    bootstrap: {url}\n\nLost it? `portal-server admin bootstrap-link` mints a new one.\n{rule}",
+        BOOTSTRAP_LINK_SECS / 3600
+    );
 }
 
 /// A server running on its own thread (tests, embedding). Dropping it stops the server.
 pub struct Background {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The first-run bootstrap link, when the data dir had no admin.
+    pub bootstrap_url: Option<String>,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
@@ -146,15 +194,20 @@ impl Background {
                         anyhow::bail!(message);
                     }
                 };
-                let _ = tx.send(Ok((started.addr, started.server.handle())));
+                let _ = tx.send(Ok((
+                    started.addr,
+                    started.bootstrap_url.clone(),
+                    started.server.handle(),
+                )));
                 started.run().await
             })
         });
-        let (addr, handle) = rx
+        let (addr, bootstrap_url, handle) = rx
             .recv()
             .context("the server thread ended before it listened")??;
         Ok(Self {
             addr,
+            bootstrap_url,
             handle,
             thread: Some(thread),
         })

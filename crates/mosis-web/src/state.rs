@@ -4,7 +4,8 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::portal::Portal;
 use crate::rate_limit::RateLimiter;
-use mosis_auth::Authenticator;
+use crate::templates::Templates;
+use mosis_auth::{Authenticator, SignIn};
 use mosis_storage::{FsBlobStore, SqlitePortal};
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +20,10 @@ pub struct AppState {
     pub blobs: FsBlobStore,
     /// Credentials to principals.
     pub auth: Authenticator<SqlitePortal>,
+    /// Browser sign-in with the configured providers, and the bootstrap link.
+    pub sign_in: SignIn<SqlitePortal>,
+    /// The dashboard's templates and assets.
+    pub templates: Templates,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// Requests per IP address.
@@ -37,6 +42,8 @@ impl AppState {
         portal: &Portal,
         blobs: FsBlobStore,
         auth: Authenticator<SqlitePortal>,
+        sign_in: SignIn<SqlitePortal>,
+        templates: Templates,
     ) -> Self {
         Self {
             ip_limit: RateLimiter::new(config.rate_limit_per_ip),
@@ -45,6 +52,8 @@ impl AppState {
             store: portal.store.clone(),
             blobs,
             auth,
+            sign_in,
+            templates,
             metrics: Metrics::default(),
             publish_lock: Mutex::new(()),
         }

@@ -1,4 +1,4 @@
-//! Receiving a package: stream the body to a staged blob while hashing (never holding it
+//! Receiving a package (an API request's body, or a dashboard form's file field): stream it to a staged blob while hashing (never holding it
 //! whole), verify it with the domain crate, and only then move it into place and record
 //! the version, so a refused or abandoned upload leaves no row and no file.
 
@@ -6,8 +6,8 @@ use crate::error::{ApiError, on_own_thread};
 use crate::state::AppState;
 use crate::views;
 use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, Payload};
-use futures_util::StreamExt as _;
+use actix_web::web::Bytes;
+use futures_util::{Stream, StreamExt as _};
 use mosis_client::wire::VersionView;
 use mosis_domain::{AppId, Limits, verify_package};
 use mosis_storage::{
@@ -24,9 +24,9 @@ const CHANNEL_CHUNKS: usize = 16;
 
 /// Receives the body into a sealed, staged blob. Errors: 413 past `limit`, 408 when the
 /// client stalls, 400 when the body ends early.
-pub async fn receive(
+pub async fn receive<E: std::fmt::Display>(
     state: &Arc<AppState>,
-    mut payload: Payload,
+    mut payload: impl Stream<Item = Result<Bytes, E>> + Unpin,
     declared_len: Option<u64>,
 ) -> Result<(FsPendingBlob, u64), ApiError> {
     let limit = state.config.max_upload_bytes;
@@ -69,8 +69,8 @@ pub async fn receive(
 }
 
 /// Moves the body's chunks to the writer; returns the byte count.
-async fn pump(
-    payload: &mut Payload,
+async fn pump<E: std::fmt::Display>(
+    payload: &mut (impl Stream<Item = Result<Bytes, E>> + Unpin),
     tx: &tokio::sync::mpsc::Sender<Bytes>,
     idle: Duration,
     limit: u64,

@@ -1,18 +1,16 @@
 //! `/api/v1/apps`: the caller's apps.
 
-use super::app_id;
+use super::{app_id, client_ip};
+use crate::actions;
 use crate::caller::Caller;
 use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::views;
-use actix_web::HttpResponse;
 use actix_web::web::{Json, Path};
+use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
 use mosis_client::wire::{AppDetail, AppSummary, ErrorBody, NewApp};
 use mosis_storage::{Apps, Versions};
-
-/// The longest listing name accepted.
-const MAX_NAME_CHARS: usize = 100;
 
 /// The caller's apps, by id, with their newest version.
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps",
@@ -42,32 +40,15 @@ pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<AppSummary>>,
 pub async fn register(
     state: State,
     caller: Caller,
+    req: HttpRequest,
     body: Json<NewApp>,
 ) -> Result<HttpResponse, ApiError> {
     let id = app_id(&body.app_id)?;
-    let name = body.name.clone().unwrap_or_else(|| id.to_string());
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::bad_request(
-            "invalid_name",
-            format!("name: must have 1 to {MAX_NAME_CHARS} characters"),
-        ));
-    }
+    let name = actions::listing_name(body.name.as_deref(), &id)?;
+    let ip = client_ip(&req);
     let app = blocking(move || {
         let caller = caller.resolve(&state)?;
-        permissions::register_app(&caller, &id)?;
-        let now = state.auth.clock().now();
-        state
-            .store
-            .create_app(&id, caller.account.id, &name, now)
-            .map_err(|e| match e {
-                mosis_storage::StorageError::Conflict { .. } => ApiError::new(
-                    actix_web::http::StatusCode::CONFLICT,
-                    "app_exists",
-                    format!("app id {id} is registered already"),
-                ),
-                other => other.into(),
-            })
+        actions::register_app(&state, &caller, &id, &name, ip.as_deref())
     })
     .await?;
     Ok(HttpResponse::Created()

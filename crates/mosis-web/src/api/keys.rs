@@ -1,19 +1,16 @@
 //! `/api/v1/keys`: the caller's signing keys.
 
-use super::{audit, client_ip};
+use super::client_ip;
+use crate::actions;
 use crate::caller::Caller;
 use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::views;
-use actix_web::http::StatusCode;
 use actix_web::web::{Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
 use mosis_client::wire::{ErrorBody, KeyView, NewKey};
-use mosis_domain::{KeyId, PublicKey};
-use mosis_storage::{SigningKeys, StorageError};
-
-const MAX_LABEL_CHARS: usize = 100;
+use mosis_storage::SigningKeys;
 
 /// The caller's keys, revoked ones included, oldest first.
 #[utoipa::path(get, path = "/api/v1/keys", tag = "keys",
@@ -40,45 +37,12 @@ pub async fn register(
     req: HttpRequest,
     body: Json<NewKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let text = body.public_key.trim();
-    let public = if text.starts_with("mosis-") {
-        PublicKey::from_file_text(text)
-    } else {
-        PublicKey::from_base64(text)
-    }
-    .map_err(|reason| ApiError::bad_request("invalid_key", format!("public_key: {reason}")))?;
-    let label = body.label.clone().unwrap_or_default().trim().to_owned();
-    if label.chars().count() > MAX_LABEL_CHARS {
-        return Err(ApiError::bad_request(
-            "invalid_label",
-            format!("label: at most {MAX_LABEL_CHARS} characters"),
-        ));
-    }
+    let public = actions::parse_public_key(&body.public_key)?;
+    let label = body.label.clone().unwrap_or_default();
     let ip = client_ip(&req);
     let record = blocking(move || {
         let caller = caller.resolve(&state)?;
-        permissions::manage_keys(&caller)?;
-        let now = state.auth.clock().now();
-        let record = state
-            .store
-            .add_key(caller.account.id, &public, &label, now)
-            .map_err(|e| match e {
-                StorageError::Conflict { .. } => ApiError::new(
-                    StatusCode::CONFLICT,
-                    "key_exists",
-                    format!("key {} is registered already", public.key_id()),
-                ),
-                other => other.into(),
-            })?;
-        audit(
-            &state,
-            &caller,
-            "key.added",
-            record.key_id.to_string(),
-            serde_json::json!({ "label": record.label }),
-            ip,
-        )?;
-        Ok(record)
+        actions::add_key(&state, &caller, &public, &label, ip.as_deref())
     })
     .await?;
     Ok(HttpResponse::Created().json(views::key(&record)))
@@ -96,23 +60,11 @@ pub async fn revoke(
     req: HttpRequest,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key_id =
-        KeyId::parse(&path).map_err(|e| ApiError::bad_request("invalid_key_id", e.to_string()))?;
+    let key_id = actions::parse_key_id(&path)?;
     let ip = client_ip(&req);
     blocking(move || {
         let caller = caller.resolve(&state)?;
-        permissions::manage_keys(&caller)?;
-        let now = state.auth.clock().now();
-        state.store.revoke_key(caller.account.id, key_id, now)?;
-        audit(
-            &state,
-            &caller,
-            "key.revoked",
-            key_id.to_string(),
-            serde_json::json!({}),
-            ip,
-        )?;
-        Ok(())
+        actions::revoke_key(&state, &caller, key_id, ip.as_deref())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

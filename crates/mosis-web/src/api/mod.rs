@@ -2,6 +2,7 @@
 //! [`configure`].
 
 mod apps;
+mod device;
 mod keys;
 mod me;
 mod openapi;
@@ -45,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tokens", web::get().to(tokens::list))
             .route("/tokens", web::post().to(tokens::create))
             .route("/tokens/{id}", web::delete().to(tokens::revoke))
+            .route("/device/code", web::post().to(device::start))
+            .route("/device/token", web::post().to(device::poll))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::not_found("no such API route"))
             })),
@@ -53,7 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Parses the `{app_id}` of a path.
 fn app_id(text: &str) -> Result<AppId, ApiError> {
-    AppId::parse(text).map_err(|e| ApiError::bad_request("invalid_app_id", e.to_string()))
+    crate::actions::parse_app_id(text)
 }
 
 /// Parses the `{version}` of a path.
@@ -62,30 +65,7 @@ fn version(text: &str) -> Result<semver::Version, ApiError> {
         .map_err(|e| ApiError::bad_request("invalid_version", format!("version `{text}`: {e}")))
 }
 
-/// Appends an audit entry for an action of `actor`.
-fn audit(
-    state: &crate::state::AppState,
-    actor: &mosis_auth::Principal,
-    action: &str,
-    target: String,
-    detail: serde_json::Value,
-    ip: Option<String>,
-) -> Result<(), ApiError> {
-    use mosis_storage::AuditLog as _;
-    state.store.record_audit(
-        &mosis_storage::AuditEntry {
-            actor: Some(actor.account.id),
-            action: action.into(),
-            target,
-            detail,
-            ip,
-        },
-        state.auth.clock().now(),
-    )?;
-    Ok(())
-}
-
 /// The caller's IP address, for the audit log.
-fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
+pub(crate) fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
 }

@@ -15,12 +15,14 @@ use utoipa::{Modify, OpenApi};
         super::versions::upload, super::versions::show, super::versions::download,
         super::keys::list, super::keys::register, super::keys::revoke,
         super::tokens::list, super::tokens::create, super::tokens::revoke,
+        super::device::start, super::device::poll,
         document,
     ),
     components(schemas(
         wire::ErrorBody, wire::ErrorDetail, wire::ProblemView, wire::Me, wire::AccountView,
         wire::AppSummary, wire::AppDetail, wire::NewApp, wire::VersionView, wire::KeyView,
         wire::NewKey, wire::TokenView, wire::NewTokenRequest, wire::CreatedToken,
+        wire::DeviceCodeRequest, wire::DeviceCode, wire::DeviceTokenRequest,
     )),
     modifiers(&BearerToken),
 )]

@@ -1,18 +1,16 @@
 //! `/api/v1/tokens`: the caller's API tokens.
 
 use super::client_ip;
+use crate::actions;
 use crate::caller::Caller;
 use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::views;
 use actix_web::web::{Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
-use mosis_auth::{Scope, permissions};
+use mosis_auth::permissions;
 use mosis_client::wire::{CreatedToken, ErrorBody, NewTokenRequest, TokenView};
 use mosis_storage::{TokenId, Tokens};
-
-/// The longest expiry accepted, in days.
-const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// The caller's tokens, newest first (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
@@ -39,32 +37,13 @@ pub async fn create(
     req: HttpRequest,
     body: Json<NewTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = Scope::parse_list(&body.scopes)
-        .map_err(|e| ApiError::bad_request("invalid_scope", format!("scopes: {e}")))?;
-    let expires_at = match body.expires_days {
-        None => None,
-        Some(0) => {
-            return Err(ApiError::bad_request(
-                "invalid_expiry",
-                "expires_days: must be at least 1",
-            ));
-        }
-        Some(days) if days > MAX_EXPIRY_DAYS => {
-            return Err(ApiError::bad_request(
-                "invalid_expiry",
-                format!("expires_days: at most {MAX_EXPIRY_DAYS}"),
-            ));
-        }
-        Some(days) => Some(state.auth.clock().now() + i64::from(days) * 86_400),
-    };
+    let scopes = actions::parse_scopes(&body.scopes)?;
+    let expires_at = actions::token_expiry(body.expires_days, state.auth.clock().now())?;
     let ip = client_ip(&req);
     let name = body.name.clone();
     let issued = blocking(move || {
         let caller = caller.resolve(&state)?;
-        permissions::create_token(&caller, &scopes, expires_at)?;
-        Ok(state
-            .auth
-            .issue_token(&caller.account, &name, &scopes, expires_at, ip.as_deref())?)
+        actions::create_token(&state, &caller, &name, &scopes, expires_at, ip.as_deref())
     })
     .await?;
     Ok(HttpResponse::Created().json(CreatedToken {
@@ -94,10 +73,7 @@ pub async fn revoke(
     let ip = client_ip(&req);
     blocking(move || {
         let caller = caller.resolve(&state)?;
-        permissions::revoke_token(&caller)?;
-        Ok(state
-            .auth
-            .revoke_token(caller.account.id, id, ip.as_deref())?)
+        actions::revoke_token(&state, &caller, id, ip.as_deref())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -2,7 +2,7 @@
 
 use super::{app_id, version};
 use crate::caller::Caller;
-use crate::download::{self, RangeRequest};
+use crate::download;
 use crate::error::{ApiError, blocking, reading};
 use crate::state::State;
 use crate::{upload, views};
@@ -11,7 +11,7 @@ use actix_web::web::{Json, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
 use mosis_client::wire::{ErrorBody, VersionView};
-use mosis_storage::{Apps, BlobFile, BlobKey, BlobStore as _, StorageError, Versions};
+use mosis_storage::{Apps, StorageError, Versions};
 
 /// Uploads a signed `.mpk` (the raw body, streamed). It is verified — integrity, a
 /// signature by one of the owner's registered unrevoked keys, the app id owned by the
@@ -123,56 +123,5 @@ pub async fn download(
         Ok((app, record))
     })
     .await?;
-    let etag = format!("\"{}\"", record.sha256);
-    if download::not_modified(req.headers(), &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
-    }
-    let range = download::parse_range(
-        req.headers()
-            .get(header::RANGE)
-            .and_then(|h| h.to_str().ok()),
-        record.size,
-    );
-    let range = match range {
-        RangeRequest::Unsatisfiable => return Ok(download::unsatisfiable(record.size)),
-        RangeRequest::Full => None,
-        RangeRequest::Part(r) => Some(r),
-    };
-    let key = BlobKey {
-        dev_id: app.owner_id,
-        app_id: app.app_id.clone(),
-        version: record.version.clone(),
-        file: BlobFile::Package,
-    };
-    let blobs = state.blobs.clone();
-    let wanted = range.clone();
-    let (reader, total) = blocking(move || Ok(blobs.open(&key, wanted)?)).await?;
-    let mut response = match &range {
-        Some(r) => {
-            let mut partial = HttpResponse::PartialContent();
-            partial.insert_header((
-                header::CONTENT_RANGE,
-                format!("bytes {}-{}/{total}", r.start, r.end - 1),
-            ));
-            partial
-        }
-        None => HttpResponse::Ok(),
-    };
-    let length = range.map_or(total, |r| r.end - r.start);
-    Ok(response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}-{}.mpk\"",
-                app.app_id, record.version
-            ),
-        ))
-        .no_chunking(length)
-        .streaming(download::stream(reader)?))
+    download::respond(&state, &req, &app, &record).await
 }

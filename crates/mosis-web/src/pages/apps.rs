@@ -1,0 +1,454 @@
+//! Apps: the list, registering one, an app's page with its versions, uploading from the
+//! browser, a version's page, and downloading its package.
+
+use super::{FormData, Reply, context, is_htmx, render, size_text, viewer, when};
+use crate::actions;
+use crate::api::client_ip;
+use crate::browser::{CSRF_HEADER, SessionCookie};
+use crate::error::{ApiError, blocking, reading};
+use crate::state::{AppState, State};
+use crate::{download, upload};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::web::Path;
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt as _;
+use mosis_auth::permissions;
+use mosis_storage::{App, Apps, UnixTime, VersionRecord, VersionState, Versions};
+
+/// Room for the multipart framing around the package in a form upload.
+const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
+
+fn app_view(app: &App, now: UnixTime) -> serde_json::Value {
+    serde_json::json!({
+        "app_id": app.app_id.to_string(),
+        "name": app.name,
+        "created": when(app.created_at, now),
+    })
+}
+
+fn version_view(v: &VersionRecord, now: UnixTime) -> serde_json::Value {
+    serde_json::json!({
+        "version": v.version.to_string(),
+        "state": v.state.to_string(),
+        "channel": v.channel.map(|c| c.to_string()),
+        "size_text": size_text(v.size),
+        "sha256": v.sha256.to_string(),
+        "key_id": v.key_id.to_string(),
+        "reject_reason": v.reject_reason,
+        "uploaded": when(v.created_at, now),
+        "updated": when(v.updated_at, now),
+        "manifest": serde_json::from_str::<serde_json::Value>(&v.manifest_json)
+            .and_then(|m| serde_json::to_string_pretty(&m))
+            .unwrap_or_else(|_| v.manifest_json.clone()),
+    })
+}
+
+/// Whether a version may still change state on its own (so its page keeps polling).
+fn in_flight(state: VersionState) -> bool {
+    matches!(state, VersionState::Pending | VersionState::InReview)
+}
+
+/// An app the viewer may see, by the id in the path.
+fn visible_app(state: &AppState, me: &mosis_auth::Principal, text: &str) -> Result<App, ApiError> {
+    let id = actions::parse_app_id(text)?;
+    let app = state.store.app(&id)?;
+    // "Not visible to you" looks the same as "missing".
+    permissions::view_app(me, &app).map_err(|_| ApiError::not_found("there is no such app"))?;
+    Ok(app)
+}
+
+/// `GET /apps`
+pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        permissions::list_apps(&me.principal)?;
+        let now = state.auth.clock().now();
+        let apps = state.store.apps_of(me.principal.account.id)?;
+        let mut rows = Vec::with_capacity(apps.len());
+        for app in &apps {
+            let mut row = app_view(app, now);
+            if let Some(latest) = state.store.versions_of(&app.app_id)?.first() {
+                row["latest_version"] = latest.version.to_string().into();
+                row["latest_state"] = latest.state.to_string().into();
+                row["latest_at"] = when(latest.updated_at, now);
+            }
+            rows.push(row);
+        }
+        let mut ctx = context(state, Some(&me), "apps");
+        ctx.insert("apps", &rows);
+        Ok(Reply::ok(render(state, "pages/apps.html", &ctx)?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+fn new_app_page(
+    state: &AppState,
+    me: &crate::browser::SignedIn,
+    form: serde_json::Value,
+    errors: Option<serde_json::Value>,
+) -> Result<Reply, ApiError> {
+    let mut ctx = context(state, Some(me), "apps");
+    ctx.insert("form", &form);
+    let status = if errors.is_some() {
+        ctx.insert("page_error", &true);
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    ctx.insert("errors", &errors);
+    Ok(Reply::Html(
+        status,
+        render(state, "pages/app_new.html", &ctx)?,
+    ))
+}
+
+/// `GET /apps/new`
+pub async fn new(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        new_app_page(
+            state,
+            &me,
+            serde_json::json!({ "app_id": "", "name": "" }),
+            None,
+        )
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// Which form field an action's error is about (errors name their field first).
+pub(super) fn field_of(e: &ApiError, fields: &[&str]) -> Option<String> {
+    let message = e.message();
+    fields
+        .iter()
+        .find(|f| message.starts_with(&format!("{f}:")))
+        .map(|f| (*f).to_owned())
+}
+
+/// `POST /apps`: registers the app, or shows the form again with the errors.
+pub async fn register(
+    state: State,
+    cookie: SessionCookie,
+    form: FormData,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ip = client_ip(&req);
+    let reply = blocking(move || {
+        let me = viewer(&cookie, &state)?;
+        me.check_csrf(&state, form.csrf())?;
+        let (id_text, name) = (form.text("app_id"), form.text("name"));
+        let kept = serde_json::json!({ "app_id": id_text, "name": name });
+        let result = actions::parse_app_id(&id_text).and_then(|id| {
+            let name = actions::listing_name(Some(&name), &id)?;
+            actions::register_app(&state, &me.principal, &id, &name, ip.as_deref())
+        });
+        match result {
+            Ok(app) => Ok(Reply::Redirect(format!("/apps/{}", app.app_id))),
+            Err(e) => match field_of(&e, &["app_id", "name"]) {
+                Some(field) => new_app_page(
+                    &state,
+                    &me,
+                    kept,
+                    Some(serde_json::json!({ field: e.message() })),
+                ),
+                None => Err(e),
+            },
+        }
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+fn versions_context(
+    state: &AppState,
+    app: &App,
+    ctx: &mut tera::Context,
+) -> Result<Vec<VersionRecord>, ApiError> {
+    let now = state.auth.clock().now();
+    let versions = state.store.versions_of(&app.app_id)?;
+    ctx.insert("app", &app_view(app, now));
+    ctx.insert(
+        "versions",
+        &versions
+            .iter()
+            .map(|v| version_view(v, now))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("polling", &versions.iter().any(|v| in_flight(v.state)));
+    Ok(versions)
+}
+
+/// `GET /apps/{app_id}`
+pub async fn show(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        let app = visible_app(state, &me.principal, &path)?;
+        let mut ctx = context(state, Some(&me), "apps");
+        let versions = versions_context(state, &app, &mut ctx)?;
+        let now = state.auth.clock().now();
+        let attention: Vec<_> = versions
+            .iter()
+            .filter(|v| v.state == VersionState::Rejected)
+            .take(3)
+            .map(|v| version_view(v, now))
+            .collect();
+        ctx.insert("attention", &attention);
+        Ok(Reply::ok(render(state, "pages/app.html", &ctx)?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// `GET /apps/{app_id}/versions`: the versions table fragment (htmx polls it while a
+/// version is in flight; the answer without the trigger stops the polling).
+pub async fn versions(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        let app = visible_app(state, &me.principal, &path)?;
+        let mut ctx = context(state, Some(&me), "apps");
+        versions_context(state, &app, &mut ctx)?;
+        Ok(Reply::ok(render(state, "partials/versions.html", &ctx)?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// `GET /apps/{app_id}/upload`
+pub async fn upload_form(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        let app = visible_app(state, &me.principal, &path)?;
+        permissions::upload_version(&me.principal, &app.app_id, Some(app.owner_id))?;
+        let now = state.auth.clock().now();
+        let mut ctx = context(state, Some(&me), "apps");
+        ctx.insert("app", &app_view(&app, now));
+        ctx.insert(
+            "newest",
+            &state
+                .store
+                .versions_of(&app.app_id)?
+                .first()
+                .map(|v| v.version.to_string()),
+        );
+        ctx.insert(
+            "max_upload_mb",
+            &(state.config.max_upload_bytes / 1_000_000),
+        );
+        Ok(Reply::ok(render(state, "pages/upload.html", &ctx)?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// `POST /apps/{app_id}/upload`: a multipart form with `_csrf` first and the `package`
+/// file, streamed like the API's upload (never held whole). htmx gets the result
+/// fragment; a plain form is redirected to the new version's page.
+pub async fn upload(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<String>,
+    req: HttpRequest,
+    mut multipart: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let limit = state.config.max_upload_bytes;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit + MULTIPART_OVERHEAD_BYTES) {
+        return Err(ApiError::too_large(limit));
+    }
+    let header_csrf = req.headers().contains_key(CSRF_HEADER);
+    let text = path.into_inner();
+    let shared = state.clone();
+    let (me, app) = blocking(move || {
+        let me = viewer(&cookie, &shared)?;
+        if header_csrf {
+            me.check_csrf(&shared, None)?;
+        }
+        let app = visible_app(&shared, &me.principal, &text)?;
+        permissions::upload_version(&me.principal, &app.app_id, Some(app.owner_id))?;
+        Ok((me, app))
+    })
+    .await?;
+    let mut csrf_checked = header_csrf;
+    let mut accepted = None;
+    while let Some(field) = multipart.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::bad_request("invalid_form", format!("the form: {e}")))?;
+        match field.name() {
+            Some("_csrf") => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk =
+                        chunk.map_err(|e| ApiError::bad_request("invalid_form", e.to_string()))?;
+                    if value.len() + chunk.len() > 256 {
+                        return Err(ApiError::bad_request("invalid_form", "_csrf: too long"));
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                me.check_csrf(&state, Some(&String::from_utf8_lossy(&value)))?;
+                csrf_checked = true;
+            }
+            Some("package") => {
+                if !csrf_checked {
+                    return Err(ApiError::forbidden(
+                        "csrf",
+                        "the form's CSRF token must come before the file; reload the page and try again",
+                    ));
+                }
+                let shared = state.clone().into_inner();
+                let received = upload::receive(&shared, &mut field, None).await;
+                let (pending, bytes) = match received {
+                    Ok(ok) => ok,
+                    Err(e) => {
+                        state.metrics.record_upload(false, 0);
+                        return Err(e);
+                    }
+                };
+                let (account, app) = (me.principal.account.clone(), app.clone());
+                let result = blocking(move || {
+                    upload::accept(&shared, &account, &app.app_id, Some(&app), pending)
+                })
+                .await;
+                state.metrics.record_upload(result.is_ok(), bytes);
+                accepted = Some(result?);
+            }
+            _ => {
+                // Ignore other fields, but read them so the stream moves on.
+                while let Some(chunk) = field.next().await {
+                    chunk.map_err(|e| ApiError::bad_request("invalid_form", e.to_string()))?;
+                }
+            }
+        }
+    }
+    let view = accepted.ok_or_else(|| {
+        ApiError::bad_request("invalid_form", "package: choose a package file to upload")
+    })?;
+    tracing::info!(app_id = %view.app_id, version = %view.version, size_bytes = view.size, "version uploaded from the dashboard");
+    if !is_htmx(&req) {
+        return Ok(
+            Reply::Redirect(format!("/apps/{}/versions/{}", view.app_id, view.version))
+                .into_response(),
+        );
+    }
+    let reply = reading(&state, move |state| {
+        let mut ctx = context(state, Some(&me), "apps");
+        let now = state.auth.clock().now();
+        let record = state.store.version(
+            &app.app_id,
+            &view
+                .version
+                .parse()
+                .map_err(|_| ApiError::internal("version"))?,
+        )?;
+        ctx.insert("app", &app_view(&app, now));
+        ctx.insert("version", &version_view(&record, now));
+        Ok(Reply::ok(render(
+            state,
+            "partials/upload_result.html",
+            &ctx,
+        )?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+fn version_context(
+    state: &AppState,
+    me: &crate::browser::SignedIn,
+    app_text: &str,
+    version_text: &str,
+) -> Result<tera::Context, ApiError> {
+    let app = visible_app(state, &me.principal, app_text)?;
+    let version: semver::Version = version_text
+        .parse()
+        .map_err(|_| ApiError::not_found("there is no such version"))?;
+    let record = state.store.version(&app.app_id, &version)?;
+    let now = state.auth.clock().now();
+    let mut ctx = context(state, Some(me), "apps");
+    ctx.insert("app", &app_view(&app, now));
+    ctx.insert("version", &version_view(&record, now));
+    ctx.insert("polling", &in_flight(record.state));
+    ctx.insert(
+        "report",
+        &record.report_json.as_deref().map(|r| {
+            serde_json::from_str::<serde_json::Value>(r)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or_else(|_| r.to_owned())
+        }),
+    );
+    Ok(ctx)
+}
+
+/// `GET /apps/{app_id}/versions/{version}`
+pub async fn version(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        let ctx = version_context(state, &me, &path.0, &path.1)?;
+        Ok(Reply::ok(render(state, "pages/version.html", &ctx)?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// `GET /apps/{app_id}/versions/{version}/state`: the state fragment htmx polls.
+pub async fn version_state(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let reply = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        let ctx = version_context(state, &me, &path.0, &path.1)?;
+        Ok(Reply::ok(render(
+            state,
+            "partials/version_state.html",
+            &ctx,
+        )?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// `GET /apps/{app_id}/versions/{version}/package`: the download, for the signed-in
+/// owner (or a reviewer or admin).
+pub async fn download(
+    state: State,
+    cookie: SessionCookie,
+    path: Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (app, record) = reading(&state, move |state| {
+        let me = viewer(&cookie, state)?;
+        let app = visible_app(state, &me.principal, &path.0)?;
+        let version: semver::Version = path
+            .1
+            .parse()
+            .map_err(|_| ApiError::not_found("there is no such version"))?;
+        let record = state.store.version(&app.app_id, &version)?;
+        Ok((app, record))
+    })
+    .await?;
+    download::respond(&state, &req, &app, &record).await
+}
