@@ -74,6 +74,8 @@ pub enum Command {
     },
     /// Store a portal's URL and an API token for the other networked commands.
     ///
+    /// Without --token-stdin, a device login: `mosis` shows a code and a URL, you approve
+    /// the code in the dashboard (signed in there), and `mosis` receives its own token.
     /// The token is checked against the server, then kept in the user config folder
     /// ($XDG_CONFIG_HOME/mosis/credentials.json, mode 0600).
     Login {
@@ -82,6 +84,9 @@ pub enum Command {
         /// Read the API token (`mosis_…`) from stdin, e.g. `mosis login --token-stdin < token.txt`.
         #[arg(long)]
         token_stdin: bool,
+        /// Scopes to ask for in a device login (repeatable; the approver may narrow them).
+        #[arg(long = "scope", value_name = "SCOPE", default_value = "publish")]
+        scopes: Vec<String>,
     },
     /// Forget the stored token (it stays valid on the server until revoked there).
     Logout,

@@ -93,7 +93,8 @@ fn run(command: Command, out: &Output) -> anyhow::Result<Outcome> {
         Command::Login {
             server,
             token_stdin,
-        } => return remote::login(server.server.as_deref(), token_stdin, out),
+            scopes,
+        } => return remote::login(server.server.as_deref(), token_stdin, &scopes, out),
         Command::Logout => return remote::logout(out),
         Command::Keys(KeysCommand::Register {
             file,

@@ -4,7 +4,7 @@ use crate::Outcome;
 use crate::credentials::{self, Credentials};
 use crate::output::{Output, human_bytes};
 use anyhow::Context as _;
-use mosis_client::wire::{AppDetail, NewKey};
+use mosis_client::wire::{AppDetail, DeviceCodeRequest, NewKey};
 use mosis_client::{Client, ClientError};
 use mosis_domain::{PackError, SigningKey};
 use std::io::{IsTerminal as _, Read as _};
@@ -63,20 +63,24 @@ fn same_server(a: &str, b: &str) -> bool {
 }
 
 /// `mosis login --server URL --token-stdin`.
-pub fn login(server: Option<&str>, token_stdin: bool, out: &Output) -> anyhow::Result<Outcome> {
+pub fn login(
+    server: Option<&str>,
+    token_stdin: bool,
+    scopes: &[String],
+    out: &Output,
+) -> anyhow::Result<Outcome> {
     let server = server.context("--server URL (or MOSIS_SERVER) is required to log in")?;
-    if !token_stdin {
-        anyhow::bail!(
-            "pass the token on stdin: `mosis login --server {server} --token-stdin < token.txt` \
-             (create one in the portal, or with `portal-server admin create-token`)"
-        );
-    }
-    let mut token = String::new();
-    std::io::stdin()
-        .read_to_string(&mut token)
-        .context("reading the token from stdin")?;
-    let token = token.trim().to_owned();
-    anyhow::ensure!(!token.is_empty(), "stdin held no token");
+    let token = if token_stdin {
+        let mut token = String::new();
+        std::io::stdin()
+            .read_to_string(&mut token)
+            .context("reading the token from stdin")?;
+        let token = token.trim().to_owned();
+        anyhow::ensure!(!token.is_empty(), "stdin held no token");
+        token
+    } else {
+        device_login(server, scopes, out)?
+    };
     let client = Client::new(server, Some(token.clone()))?;
     let me = client.me()?;
     let path = credentials::save(&Credentials {
@@ -91,6 +95,53 @@ pub fn login(server: Option<&str>, token_stdin: bool, out: &Output) -> anyhow::R
         path.display()
     ));
     Ok(Outcome::Done)
+}
+
+/// This machine's name, shown (as self-reported) to whoever approves a device login.
+fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The device login: shows the code, polls until it is approved, denied or expired.
+fn device_login(server: &str, scopes: &[String], out: &Output) -> anyhow::Result<String> {
+    let client = Client::new(server, None)?;
+    let code = client.start_device_login(&DeviceCodeRequest {
+        scopes: scopes.to_vec(),
+        client: Some(concat!("mosis ", env!("CARGO_PKG_VERSION")).to_owned()),
+        host: Some(host_name()),
+    })?;
+    out.note(&format!(
+        "to log in, open {} in a browser signed in to the portal and enter the code\n\n    {}\n\n(or open {})\nwaiting for approval (the code expires in {} min)…",
+        code.verification_uri,
+        code.user_code,
+        code.verification_uri_complete,
+        code.expires_in / 60
+    ));
+    let interval = std::time::Duration::from_secs(code.interval.max(1));
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_secs(u64::try_from(code.expires_in).unwrap_or(600) + 30);
+    loop {
+        std::thread::sleep(interval);
+        match client.poll_device_login(&code.device_code) {
+            Ok(created) => return Ok(created.token),
+            Err(ClientError::Api { code: reason, .. }) if reason == "authorization_pending" => {
+                if std::time::Instant::now() > deadline {
+                    anyhow::bail!("the code expired before it was approved; run `mosis login` again");
+                }
+            }
+            Err(ClientError::Api { code: reason, .. }) if reason == "access_denied" => {
+                anyhow::bail!("the login was denied in the dashboard; nothing was stored")
+            }
+            Err(ClientError::Api { code: reason, .. }) if reason == "expired_token" => {
+                anyhow::bail!("the code expired before it was approved; run `mosis login` again")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// `mosis logout`: forgets the stored credentials (the token stays valid on the server).

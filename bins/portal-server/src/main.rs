@@ -66,6 +66,9 @@ enum Admin {
     },
     /// Print the root public key, the trust root a device needs.
     TrustRoot,
+    /// Mint a one-time link that makes its visitor the first admin (only while the
+    /// instance has no admin). The URL is printed alone on the last line of stdout.
+    BootstrapLink,
 }
 
 fn config(args: &Args) -> anyhow::Result<Config> {
@@ -118,6 +121,10 @@ fn execute(args: Args) -> anyhow::Result<()> {
             )?;
             writeln!(out, "it is shown once; store it now:")?;
             writeln!(out, "{}", issued.secret.expose())?;
+        }
+        Command::Admin(Admin::BootstrapLink) => {
+            let url = mosis_web::admin::bootstrap_link(&config)?;
+            writeln!(out, "{url}")?;
         }
         Command::Admin(Admin::TrustRoot) => {
             write!(out, "{}", mosis_web::admin::trust_root(&config)?)?;

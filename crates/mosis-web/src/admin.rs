@@ -115,3 +115,17 @@ pub fn restore(config: &Config, source: &Path) -> anyhow::Result<Vec<&'static st
         .with_context(|| format!("restoring from {}", source.display()))?;
     Ok(restored.into_iter().map(|k| k.file_name()).collect())
 }
+
+/// Mints a new one-time bootstrap link (for an instance with no admin yet) and returns
+/// its URL. Refused once an admin exists: then admins manage users in the dashboard.
+pub fn bootstrap_link(config: &Config) -> anyhow::Result<String> {
+    let portal = Portal::open(&config.data)?;
+    anyhow::ensure!(
+        !portal.store.has_admin()?,
+        "this instance has an admin already; add more with `portal-server admin create-user --role admin` or in the dashboard"
+    );
+    let sign_in = mosis_auth::SignIn::new(portal.store.clone(), Arc::new(SystemClock), Vec::new())?;
+    let secret = sign_in.create_bootstrap_link(crate::server::BOOTSTRAP_LINK_SECS)?;
+    audit(&portal, "bootstrap.link_created", "", serde_json::json!({}))?;
+    Ok(format!("{}/setup?token={secret}", config.base_url()))
+}
