@@ -17,7 +17,7 @@ commands:
   bench verify    package verification and packing throughput against `openssl dgst -sha256`
   bench storage   repository and blob-store cost against bare rusqlite and `cp`
   bench publish   `mosis publish` of 1 GB against dd and curl; API reads against a hello-world route (wrk)
-  tools           install the components tests start (Litestream) into tools/
+  tools           install the components tests start (Litestream, oidc-provider, playwright-core, Chromium)
   tidy            check that crates depend on each other only as the layering allows";
 
 fn main() -> anyhow::Result<()> {

@@ -130,7 +130,9 @@ fn device_login(server: &str, scopes: &[String], out: &Output) -> anyhow::Result
             Ok(created) => return Ok(created.token),
             Err(ClientError::Api { code: reason, .. }) if reason == "authorization_pending" => {
                 if std::time::Instant::now() > deadline {
-                    anyhow::bail!("the code expired before it was approved; run `mosis login` again");
+                    anyhow::bail!(
+                        "the code expired before it was approved; run `mosis login` again"
+                    );
                 }
             }
             Err(ClientError::Api { code: reason, .. }) if reason == "access_denied" => {

@@ -203,11 +203,18 @@ impl ProviderSettings {
                         .as_deref()
                         .unwrap_or("https://github.com/login/oauth/access_token"),
                 )?,
-                api: parse_url(
-                    "api_url",
-                    id,
-                    self.api_url.as_deref().unwrap_or("https://api.github.com"),
-                )?,
+                api: {
+                    // A base URL: `join("user")` must append, not replace the last segment.
+                    let mut api = parse_url(
+                        "api_url",
+                        id,
+                        self.api_url.as_deref().unwrap_or("https://api.github.com"),
+                    )?;
+                    if !api.path().ends_with('/') {
+                        api.set_path(&format!("{}/", api.path()));
+                    }
+                    api
+                },
             },
         };
         let name = self.name.clone().unwrap_or_else(|| {

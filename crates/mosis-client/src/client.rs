@@ -67,6 +67,9 @@ impl Client {
             .map_err(|e| transport(&e))?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            // Below the usual 5 s server keep-alive: a pooled connection the server is
+            // about to close must not be picked for a request (a POST is not retried).
+            .pool_idle_timeout(Duration::from_secs(4))
             .user_agent(concat!("mosis-client/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| transport(&e))?;

@@ -51,7 +51,14 @@ impl Started {
 
 /// Opens the data directory, binds `config.listen` and starts serving (inside an actix
 /// system). SIGINT and SIGTERM stop it gracefully.
-pub fn start(config: Config) -> anyhow::Result<Started> {
+pub fn start(mut config: Config) -> anyhow::Result<Started> {
+    // Bound first, so a `:0` port is known before anything builds a URL from it.
+    let listener = std::net::TcpListener::bind(config.listen)
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr().context("the bound address")?;
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{addr}"));
+    }
     let portal = Arc::new(Portal::open(&config.data)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let signer = SessionSigner::new(&portal.keys.session)?;
@@ -114,13 +121,8 @@ pub fn start(config: Config) -> anyhow::Result<Started> {
     .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
     .client_request_timeout(Duration::from_secs(config.request_timeout_secs))
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
-    .bind(config.listen)
-    .with_context(|| format!("listening on {}", config.listen))?;
-    let addr = server
-        .addrs()
-        .first()
-        .copied()
-        .context("the server bound no address")?;
+    .listen(listener)
+    .with_context(|| format!("listening on {addr}"))?;
     Ok(Started {
         addr,
         server: server.run(),

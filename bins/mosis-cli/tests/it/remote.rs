@@ -300,3 +300,128 @@ fn the_server_comes_from_the_flag_then_the_environment_and_the_token_never_goes_
         .success()
         .stdout(predicate::str::contains("no apps yet"));
 }
+
+/// A dashboard session cookie for `name`, as signing in would give (signed with the
+/// portal's session key).
+fn dashboard_session(config: &Config, name: &str) -> String {
+    use mosis_storage::Accounts as _;
+    let store = std::sync::Arc::new(
+        mosis_storage::SqlitePortal::open(&config.data.join("portal.db")).unwrap(),
+    );
+    let account = store.account_by_name(name).unwrap();
+    let key = mosis_domain::SigningKey::read_file(&config.data.join("keys/session.key")).unwrap();
+    mosis_auth::Authenticator::new(
+        store,
+        std::sync::Arc::new(mosis_auth::SystemClock),
+        mosis_auth::SessionSigner::new(&key).unwrap(),
+    )
+    .start_session(account.id, &mosis_storage::Origin::default())
+    .unwrap()
+    .0
+}
+
+/// Starts `mosis login --server URL` (no token) and returns it with the user code it shows.
+fn start_device_login(s: &Setup) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead as _, BufReader};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mosis"))
+        .args(["login", "--server", &s.server.url(), "--scope", "publish"])
+        .env("XDG_CONFIG_HOME", s.path("config"))
+        .env_remove("MOSIS_TOKEN")
+        .env_remove("MOSIS_SERVER")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    let code = loop {
+        let line = lines
+            .next()
+            .expect("mosis ended before showing a code")
+            .unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        let t = line.trim();
+        if t.len() == 9
+            && t.as_bytes()[4] == b'-'
+            && t.chars().all(|c| c == '-' || c.is_ascii_uppercase())
+        {
+            break t.to_owned();
+        }
+    };
+    assert!(seen.contains("/device"), "it says where to approve: {seen}");
+    let rest = std::thread::spawn(move || {
+        let mut text = seen;
+        for line in lines {
+            text.push_str(&line.unwrap());
+            text.push('\n');
+        }
+        text
+    });
+    (child, code, rest)
+}
+
+/// Decides a device login through the dashboard, as the signed-in `name` would.
+fn decide_in_dashboard(s: &Setup, name: &str, code: &str, decision: &str, scopes: &[&str]) {
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = format!("mosis_session={}", dashboard_session(&s.config, name));
+    let page = http
+        .get(format!(
+            "{}/device?user_code={}",
+            s.server.url(),
+            code.to_lowercase()
+        ))
+        .header("Cookie", &cookie)
+        .send()
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let body = page.text().unwrap();
+    assert!(body.contains("Only continue if you started this"), "{body}");
+    let marker = "name=\"csrf-token\" content=\"";
+    let at = body.find(marker).unwrap() + marker.len();
+    let csrf = &body[at..at + body[at..].find('"').unwrap()];
+    let mut form = vec![("_csrf", csrf), ("user_code", code), ("decision", decision)];
+    form.extend(scopes.iter().map(|s| ("scope", *s)));
+    let decided = http
+        .post(format!("{}/device", s.server.url()))
+        .header("Cookie", &cookie)
+        .form(&form)
+        .send()
+        .unwrap();
+    assert_eq!(decided.status(), 200, "{}", decided.text().unwrap());
+}
+
+#[test]
+fn login_without_a_token_is_a_device_login_approved_in_the_dashboard() {
+    let s = Setup::new();
+    let (mut child, code, output) = start_device_login(&s);
+    decide_in_dashboard(&s, "alice", &code, "approve", &["read", "publish"]);
+    let status = child.wait().unwrap();
+    let output = output.join().unwrap();
+    assert!(status.success(), "{output}");
+    assert!(
+        output.contains("logged in to") && output.contains("as alice"),
+        "{output}"
+    );
+    let stored: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.path("config/mosis/credentials.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(stored["token"].as_str().unwrap().starts_with("mosis_"));
+    // The stored token works for the networked commands.
+    s.mosis().args(["apps", "list"]).assert().success();
+}
+
+#[test]
+fn a_denied_device_login_says_so_and_stores_nothing() {
+    let s = Setup::new();
+    let (mut child, code, output) = start_device_login(&s);
+    decide_in_dashboard(&s, "alice", &code, "deny", &[]);
+    let status = child.wait().unwrap();
+    let output = output.join().unwrap();
+    assert!(!status.success());
+    assert!(output.contains("denied"), "{output}");
+    assert!(!s.path("config/mosis/credentials.json").exists());
+}

@@ -76,6 +76,10 @@ fn login_page(
         .collect();
     ctx.insert("providers", &providers);
     ctx.insert("next", next);
+    ctx.insert(
+        "next_encoded",
+        &url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>(),
+    );
     if let Some((message, detail)) = error {
         ctx.insert("page_error", &true);
         ctx.insert("error", message);

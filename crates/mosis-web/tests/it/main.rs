@@ -6,6 +6,9 @@
 
 mod authz;
 mod bad_input;
+mod browser;
+mod components;
 mod limits;
 mod publish;
+mod sign_in;
 mod support;
