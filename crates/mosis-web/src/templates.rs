@@ -167,4 +167,119 @@ mod tests {
     fn every_template_parses() {
         Templates::load().unwrap();
     }
+
+    const EVIL: &str = "<script>alert(1)</script>";
+
+    /// Whether markup has an inline event handler attribute (` onclick=` and the like).
+    fn has_event_handler(html: &str) -> bool {
+        html.match_indices(" on").any(|(i, _)| {
+            let rest = &html[i + 3..];
+            let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+            name_len > 0 && rest[name_len..].starts_with('=')
+        })
+    }
+
+    fn time() -> serde_json::Value {
+        serde_json::json!({ "iso": "2026-12-04T10:00:00Z", "absolute": "2026-12-04 10:00:00 UTC", "relative": "1 h ago" })
+    }
+
+    /// The smallest context each template renders with (plus the shared one).
+    fn minimal(name: &str) -> serde_json::Value {
+        let app =
+            serde_json::json!({ "app_id": "com.example.evil", "name": EVIL, "created": time() });
+        let version = serde_json::json!({
+            "version": "1.0.0", "state": "rejected", "channel": null, "size_text": "1 kB",
+            "sha256": "ab", "key_id": "k", "reject_reason": EVIL, "uploaded": time(),
+            "updated": time(), "manifest": EVIL,
+        });
+        match name {
+            "pages/apps.html" => serde_json::json!({ "apps": [{
+                "app_id": "com.example.evil", "name": EVIL, "created": time(),
+                "latest_version": "1.0.0", "latest_state": "pending", "latest_at": time() }] }),
+            "pages/app.html" | "partials/versions.html" => {
+                serde_json::json!({ "app": app, "versions": [version], "attention": [version], "polling": true })
+            }
+            "pages/app_new.html" => serde_json::json!({ "form": { "app_id": EVIL, "name": EVIL } }),
+            "pages/upload.html" => {
+                serde_json::json!({ "app": app, "newest": "1.0.0", "max_upload_mb": 1024 })
+            }
+            "pages/version.html"
+            | "partials/version_state.html"
+            | "partials/upload_result.html" => {
+                serde_json::json!({ "app": app, "version": version, "polling": false, "report": EVIL })
+            }
+            "pages/keys.html" => serde_json::json!({
+                "keys": [{ "key_id": "k", "label": EVIL, "created": time(), "revoked": null }],
+                "form": { "public_key": EVIL, "label": "" } }),
+            "pages/tokens.html" => serde_json::json!({
+                "tokens": [{ "id": 1, "name": EVIL, "prefix": "mosis_x", "scopes": ["read"], "created": time(),
+                    "expires": null, "last_used": null, "revoked": false, "expired": false, "active": true }],
+                "created": { "name": EVIL, "secret": "mosis_secret" },
+                "scope_choices": [{ "value": "read", "description": "d", "checked": true }],
+                "form": { "name": EVIL, "app_scope": "", "expires_days": "90" } }),
+            "pages/device.html" => serde_json::json!({
+                "step": "confirm", "typed": EVIL,
+                "auth": { "user_code": "BCDF-GHJK", "client": EVIL, "host": EVIL, "ip": "127.0.0.1",
+                    "created": time(), "expires": time() },
+                "scope_choices": [] }),
+            "pages/account.html" => serde_json::json!({
+                "account": { "email": EVIL, "roles": [] }, "identities": [], "sessions": [],
+                "entries": [], "older": null }),
+            "pages/admin_users.html" => serde_json::json!({ "users": [{
+                "id": 1, "name": EVIL, "identities": [], "reviewer": false, "admin": true,
+                "disabled": false, "created": time(), "is_you": true }], "providers": [] }),
+            "pages/admin_audit.html" | "partials/audit_table.html" => serde_json::json!({
+                "entries": [{ "at": time(), "actor": EVIL, "action": "a", "target": EVIL, "detail": EVIL, "ip": "" }],
+                "older": 5 }),
+            "pages/login.html" => serde_json::json!({ "providers": [{ "id": "x", "name": EVIL }],
+                "next": "/apps", "next_encoded": "%2Fapps", "error": EVIL, "detail": EVIL }),
+            "pages/setup.html" => {
+                serde_json::json!({ "state": "claim", "token": "t", "name": EVIL, "providers": [] })
+            }
+            "pages/error.html" | "partials/error.html" => serde_json::json!({
+                "title": EVIL, "message": EVIL, "problems": [{ "path": EVIL, "message": EVIL }], "back": "/apps" }),
+            _ => serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn every_page_and_fragment_renders_with_a_minimal_context_and_untrusted_text_stays_inert() {
+        let templates = Templates::load().unwrap();
+        for (name, _) in TEMPLATES {
+            if *name == "base.html" || *name == "macros.html" {
+                continue;
+            }
+            let mut ctx = tera::Context::from_value(minimal(name)).unwrap();
+            ctx.insert("instance_name", EVIL);
+            ctx.insert("base_url", "http://127.0.0.1:8080");
+            ctx.insert("assets", &templates.assets);
+            ctx.insert("section", "apps");
+            ctx.insert("errors", &None::<()>);
+            ctx.insert("page_error", &false);
+            ctx.insert("csrf", "token");
+            ctx.insert(
+                "viewer",
+                &serde_json::json!({ "name": EVIL, "is_admin": true, "is_reviewer": true }),
+            );
+            let html = templates
+                .render(name, &ctx)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                !html.contains("<script>alert"),
+                "{name} renders untrusted text raw"
+            );
+            if name.starts_with("pages/") {
+                assert!(
+                    html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+                    "{name} shows the text, escaped"
+                );
+                assert!(
+                    !html.contains("<script>")
+                        && !html.contains(" style=")
+                        && !has_event_handler(&html),
+                    "{name} has inline script or style"
+                );
+            }
+        }
+    }
 }

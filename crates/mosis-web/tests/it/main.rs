@@ -9,6 +9,7 @@ mod bad_input;
 mod browser;
 mod components;
 mod limits;
+mod pages;
 mod publish;
 mod sign_in;
 mod support;

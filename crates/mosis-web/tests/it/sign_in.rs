@@ -384,11 +384,11 @@ fn logout_admin_revocation_and_expiry_end_a_session_at_once() {
     // An admin signs a user out everywhere: their session ends at once.
     let admin_id = portal.store().account_by_name("admin").unwrap().id;
     let mut admin = Browser::new();
-    admin.set_cookie(&url, "mosis_session", Some(&session_for(&portal, admin_id)));
+    admin.set_cookie(&url, "mosis_session", Some(&portal.session(admin_id)));
     assert_eq!(admin.get(&apps).status, 200);
     let dev = portal.user("dev", &[]);
     let mut dev_browser = Browser::new();
-    dev_browser.set_cookie(&url, "mosis_session", Some(&session_for(&portal, dev.id)));
+    dev_browser.set_cookie(&url, "mosis_session", Some(&portal.session(dev.id)));
     assert_eq!(dev_browser.get(&apps).status, 200);
     let csrf = csrf_of(&admin.get(&format!("{url}/admin/users")).body);
     let revoke = admin.post(
@@ -409,21 +409,6 @@ fn logout_admin_revocation_and_expiry_end_a_session_at_once() {
 
 fn rusqlite_path(portal: &Portal) -> std::path::PathBuf {
     portal.config.data.join("portal.db")
-}
-
-/// A session for `account` started beside the server (as another browser's sign-in
-/// would), signed with the portal's session key.
-pub fn session_for(portal: &Portal, account: mosis_storage::AccountId) -> String {
-    let key =
-        mosis_domain::SigningKey::read_file(&portal.config.data.join("keys/session.key")).unwrap();
-    mosis_auth::Authenticator::new(
-        std::sync::Arc::new(portal.store()),
-        std::sync::Arc::new(mosis_auth::SystemClock),
-        mosis_auth::SessionSigner::new(&key).unwrap(),
-    )
-    .start_session(account, &mosis_storage::Origin::default())
-    .unwrap()
-    .0
 }
 
 #[test]

@@ -78,6 +78,20 @@ impl Portal {
         secret.expose().to_owned()
     }
 
+    /// A dashboard session for `account`, started beside the server (as another
+    /// browser's sign-in would), signed with the portal's session key.
+    pub fn session(&self, account: mosis_storage::AccountId) -> String {
+        let key = SigningKey::read_file(&self.config.data.join("keys/session.key")).unwrap();
+        mosis_auth::Authenticator::new(
+            std::sync::Arc::new(self.store()),
+            std::sync::Arc::new(mosis_auth::SystemClock),
+            mosis_auth::SessionSigner::new(&key).unwrap(),
+        )
+        .start_session(account, &mosis_storage::Origin::default())
+        .unwrap()
+        .0
+    }
+
     pub fn client(&self, token: &str) -> Client {
         Client::new(&self.url(), Some(token.to_owned())).unwrap()
     }
