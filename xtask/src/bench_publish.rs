@@ -10,10 +10,10 @@
 //!   against `/healthz` on the same server. Goal ≥ 40 % of its requests/s, p99 ≤ 10 ms.
 
 use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet};
+use crate::server::Server;
 use crate::{cargo, workspace_root};
 use anyhow::{Context as _, bail};
 use std::fs;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
@@ -24,66 +24,6 @@ const FILES: usize = 1_000_000_000 / FILE_BYTES + 1;
 const RUNS: usize = 2;
 const CONCURRENT: usize = 4;
 const WRK_SECS: u32 = 10;
-
-/// The release server, running on a random port with its stderr in a file.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(binary: &Path, data: &Path, log: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(binary)
-            .args(["--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            // No rate limits (one client makes every request), room for the package.
-            .env("MOSIS_RATE_LIMIT_PER_IP", "0")
-            .env("MOSIS_RATE_LIMIT_PER_TOKEN", "0")
-            .env("MOSIS_MAX_UPLOAD_BYTES", "1100000000")
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(log)?)
-            .spawn()
-            .context("starting portal-server")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .with_context(|| format!("portal-server said {line:?}, see {}", log.display()))?
-            .to_owned();
-        Ok(Self { child, url })
-    }
-
-    /// Resets the kernel's peak-RSS mark, returning the current RSS in KiB.
-    fn reset_peak(&self) -> anyhow::Result<u64> {
-        fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
-            .context("resetting the server's peak RSS")?;
-        self.status_kib("VmRSS")
-    }
-
-    fn status_kib(&self, field: &str) -> anyhow::Result<u64> {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        status
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix(field)?
-                    .trim_start_matches(':')
-                    .trim()
-                    .strip_suffix("kB")?
-                    .trim()
-                    .parse()
-                    .ok()
-            })
-            .with_context(|| format!("no {field} in /proc status"))
-    }
-}
 
 /// Runs the benchmark and prints every ratio.
 pub fn run() -> anyhow::Result<()> {
@@ -150,7 +90,17 @@ pub fn run() -> anyhow::Result<()> {
         "--scope",
         "publish",
     ])?;
-    let server = Server::start(&portal, &data, &dir.join("server.log"))?;
+    let server = Server::start(
+        &portal,
+        &data,
+        &dir.join("server.log"),
+        // No rate limits (one client makes every request), room for the package.
+        &[
+            ("MOSIS_RATE_LIMIT_PER_IP", "0"),
+            ("MOSIS_RATE_LIMIT_PER_TOKEN", "0"),
+            ("MOSIS_MAX_UPLOAD_BYTES", "1100000000"),
+        ],
+    )?;
     let key = dir.join("bench.key");
     quiet(Command::new(&mosis).arg("keygen").arg("--out").arg(&key))?;
     quiet(

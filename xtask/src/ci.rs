@@ -54,6 +54,7 @@ pub fn all() -> anyhow::Result<()> {
         }
         run(cmd)
     })?;
+    step("e2e", crate::e2e::run_all)?;
     eprintln!("xtask ci: all checks passed");
     Ok(())
 }

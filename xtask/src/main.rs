@@ -1,8 +1,10 @@
-//! `cargo xtask`: the project's automation — `ci`, `bench verify|storage|publish`, `tidy`.
+//! `cargo xtask`: the project's automation — `ci`, `e2e`, `bench verify|storage|publish|dashboard`, `tidy`.
 
 mod bench;
 mod bench_publish;
 mod ci;
+mod e2e;
+mod server;
 mod tidy;
 mod tools;
 
@@ -14,6 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci              fmt check, clippy -D warnings, the whole test suite, cargo doc -D warnings
+  e2e             the dashboard in Chromium (playwright-core): sign-in, apps, upload, keys, tokens, device login
   bench verify    package verification and packing throughput against `openssl dgst -sha256`
   bench storage   repository and blob-store cost against bare rusqlite and `cp`
   bench publish   `mosis publish` of 1 GB against dd and curl; API reads against a hello-world route (wrk)
@@ -25,6 +28,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["ci"] => ci::all(),
+        ["e2e"] => e2e::run_all(),
         ["bench", "verify"] => bench::verify(),
         ["bench", "storage"] => bench::storage(),
         ["bench", "publish"] => bench_publish::run(),

@@ -60,6 +60,11 @@ pub const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../../assets/app.js"),
     },
     Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../../assets/favicon.svg"),
+    },
+    Asset {
         name: "htmx-2.0.11.min.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../../assets/htmx-2.0.11.min.js"),
@@ -80,6 +85,8 @@ pub struct AssetUrls {
     pub app: String,
     /// htmx.
     pub htmx: String,
+    /// The icon.
+    pub icon: String,
 }
 
 fn versioned(name: &str) -> String {
@@ -108,6 +115,7 @@ impl Templates {
                 css: versioned("mosis.css"),
                 app: versioned("app.js"),
                 htmx: versioned("htmx-2.0.11.min.js"),
+                icon: versioned("favicon.svg"),
             },
         })
     }
