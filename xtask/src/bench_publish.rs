@@ -231,8 +231,12 @@ pub fn run() -> anyhow::Result<()> {
 
     settle()?;
     let auth = format!("Authorization: Bearer {token}");
-    let app = wrk(&format!("{}/api/v1/apps/{APP_ID}", server.url), Some(&auth))?;
-    let hello = wrk(&format!("{}/healthz", server.url), None)?;
+    let app = crate::wrk::run(
+        WRK_SECS,
+        &format!("{}/api/v1/apps/{APP_ID}", server.url),
+        &[&auth],
+    )?;
+    let hello = crate::wrk::run(WRK_SECS, &format!("{}/healthz", server.url), &[])?;
     println!("wrk -c64 -t2 -d{WRK_SECS}s --latency");
     println!(
         "  /healthz                 {:>8.0} req/s   p99 {:>6.2} ms",
@@ -260,70 +264,9 @@ fn settle() -> anyhow::Result<()> {
 }
 
 /// Sets the manifest's `"id"` and `"version"` fields (of the one `mosis init` wrote).
-fn set_manifest(manifest: &str, app_id: &str, version: &str) -> anyhow::Result<String> {
+pub(crate) fn set_manifest(manifest: &str, app_id: &str, version: &str) -> anyhow::Result<String> {
     let mut value: serde_json::Value = serde_json::from_str(manifest)?;
     value["id"] = app_id.into();
     value["version"] = version.into();
     Ok(serde_json::to_string_pretty(&value)?)
-}
-
-/// Runs wrk; returns (requests/s, p99 ms). Every response must be a 2xx.
-fn wrk(url: &str, header: Option<&str>) -> anyhow::Result<(f64, f64)> {
-    let mut cmd = Command::new("wrk");
-    cmd.args(["-t2", "-c64", &format!("-d{WRK_SECS}s"), "--latency"]);
-    if let Some(h) = header {
-        cmd.args(["-H", h]);
-    }
-    let out = cmd.arg(url).output().context("running wrk")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || text.contains("Non-2xx") {
-        bail!("wrk against {url} saw errors:\n{text}");
-    }
-    let rps = text
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Requests/sec:")?
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .with_context(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
-    let p99 = text
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("99%")
-                .map(str::trim)
-                .map(str::to_owned)
-        })
-        .and_then(|v| parse_wrk_duration(&v))
-        .with_context(|| format!("no 99% latency in wrk's output:\n{text}"))?;
-    Ok((rps, p99))
-}
-
-/// `1.23ms`, `456.00us`, `2.00s` → milliseconds.
-fn parse_wrk_duration(text: &str) -> Option<f64> {
-    let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic())?);
-    let n: f64 = number.parse().ok()?;
-    match unit {
-        "us" => Some(n / 1000.0),
-        "ms" => Some(n),
-        "s" => Some(n * 1000.0),
-        "m" => Some(n * 60_000.0),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrk_durations_are_read_in_milliseconds() {
-        assert_eq!(parse_wrk_duration("456.00us"), Some(0.456));
-        assert_eq!(parse_wrk_duration("1.50ms"), Some(1.5));
-        assert_eq!(parse_wrk_duration("2.00s"), Some(2000.0));
-        assert_eq!(parse_wrk_duration("fast"), None);
-    }
 }

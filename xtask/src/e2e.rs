@@ -16,7 +16,14 @@ use std::process::Command;
 pub fn run_all() -> anyhow::Result<()> {
     crate::tools::ensure()?;
     let mut build = cargo();
-    build.args(["build", "--locked", "-p", "portal-server", "-p", "mosis-cli"]);
+    build.args([
+        "build",
+        "--locked",
+        "-p",
+        "portal-server",
+        "-p",
+        "mosis-cli",
+    ]);
     run(build)?;
     let bin = workspace_root().join("target/debug");
     let work = tempfile_dir()?;
@@ -66,7 +73,8 @@ pub fn run_all() -> anyhow::Result<()> {
         .env("MOSIS_CONFIG_HOME", work.join("cli-config"))
         .env("CHROMIUM", CHROMIUM)
         .env("ARTIFACTS", &artifacts);
-    run(cmd).context("the browser tests failed (screenshots and server.log in test-artifacts/e2e)")?;
+    run(cmd)
+        .context("the browser tests failed (screenshots and server.log in test-artifacts/e2e)")?;
     drop(server);
     let _ = std::fs::remove_dir_all(&work);
     eprintln!("e2e: screenshots in {}", artifacts.display());

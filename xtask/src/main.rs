@@ -1,12 +1,14 @@
 //! `cargo xtask`: the project's automation — `ci`, `e2e`, `bench verify|storage|publish|dashboard`, `tidy`.
 
 mod bench;
+mod bench_dashboard;
 mod bench_publish;
 mod ci;
 mod e2e;
 mod server;
 mod tidy;
 mod tools;
+mod wrk;
 
 use anyhow::{Context as _, bail};
 use std::path::PathBuf;
@@ -20,6 +22,7 @@ commands:
   bench verify    package verification and packing throughput against `openssl dgst -sha256`
   bench storage   repository and blob-store cost against bare rusqlite and `cp`
   bench publish   `mosis publish` of 1 GB against dd and curl; API reads against a hello-world route (wrk)
+  bench dashboard the apps page (50 apps) against a synthetic 50-row page; an htmx fragment against hello world (wrk)
   tools           install the components tests start (Litestream, oidc-provider, playwright-core, Chromium)
   tidy            check that crates depend on each other only as the layering allows";
 
@@ -32,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "verify"] => bench::verify(),
         ["bench", "storage"] => bench::storage(),
         ["bench", "publish"] => bench_publish::run(),
+        ["bench", "dashboard"] => bench_dashboard::run_bench(),
         ["tools"] => tools::ensure(),
         ["tidy"] => tidy::check(&tidy::Graph::load()?),
         ["help" | "--help" | "-h"] => {

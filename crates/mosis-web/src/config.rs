@@ -42,6 +42,9 @@ pub struct Config {
     pub session_max_hours: u32,
     /// The sign-in providers (`[[providers]]` tables), in button order.
     pub providers: Vec<mosis_auth::ProviderSettings>,
+    /// Serves `/_bench/apps-table`, the synthetic baseline page of `cargo xtask bench
+    /// dashboard` (no session, no queries). Off in production.
+    pub bench_routes: bool,
 }
 
 /// The request log's format.
@@ -72,6 +75,7 @@ impl Default for Config {
             session_idle_minutes: 12 * 60,
             session_max_hours: 7 * 24,
             providers: Vec::new(),
+            bench_routes: false,
         }
     }
 }
@@ -92,6 +96,7 @@ const ENV_SETTINGS: &[&str] = &[
     "instance_name",
     "session_idle_minutes",
     "session_max_hours",
+    "bench_routes",
 ];
 
 impl Config {

@@ -96,6 +96,7 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
     } else {
         config.workers
     };
+    let bench_routes = config.bench_routes;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -113,6 +114,11 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
             .route("/healthz", web::get().to(health::healthz))
             .route("/metrics", web::get().to(health::metrics))
             .configure(api::configure)
+            .configure(|cfg| {
+                if bench_routes {
+                    cfg.route("/_bench/apps-table", web::get().to(pages::bench_apps_table));
+                }
+            })
             .configure(pages::configure)
     })
     .workers(workers)

@@ -244,6 +244,37 @@ pub fn scope_choices(
         .collect()
 }
 
+/// `GET /_bench/apps-table` (only with `bench_routes`): the apps page with 50 synthetic
+/// rows, rendered like a real page (on the blocking pool) but with no session and no
+/// queries — the baseline of `cargo xtask bench dashboard`.
+pub async fn bench_apps_table(state: State) -> Result<HttpResponse, ApiError> {
+    let reply = crate::error::blocking(move || {
+        let now = state.auth.clock().now();
+        let rows: Vec<_> = (0..50)
+            .map(|i| {
+                serde_json::json!({
+                    "app_id": format!("com.example.app{i}"),
+                    "name": format!("App {i}"),
+                    "created": when(now - 86_400, now),
+                    "latest_version": "1.0.0",
+                    "latest_state": "in_review",
+                    "latest_at": when(now - 3_600, now),
+                })
+            })
+            .collect();
+        let mut ctx = context(&state, None, "apps");
+        ctx.insert(
+            "viewer",
+            &serde_json::json!({ "name": "bench", "is_admin": false, "is_reviewer": false }),
+        );
+        ctx.insert("csrf", "bench");
+        ctx.insert("apps", &rows);
+        Ok(Reply::ok(render(&state, "pages/apps.html", &ctx)?))
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
 /// Serves a compiled-in asset; the URL carries its hash, so it may be cached forever.
 async fn serve_asset(path: web::Path<String>) -> HttpResponse {
     match templates::asset(&path) {
