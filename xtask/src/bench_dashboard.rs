@@ -125,24 +125,31 @@ pub fn run_bench() -> anyhow::Result<()> {
         .arg(key.with_extension("key.pub"));
     with_token(&mut register);
     quiet(&mut register)?;
+    // One version of every app (so each row of the apps page shows a version, as the
+    // synthetic page's rows do), and VERSIONS of the first.
     let project = dir.join("project");
     quiet(
         Command::new(&mosis)
             .args(["init", "--id", "com.example.app0", "--name", "App 0"])
             .arg(&project),
     )?;
-    for v in 1..=VERSIONS {
+    let publish = |app: &str, version: &str| -> anyhow::Result<()> {
         let manifest = project.join("manifest.json");
         let text = fs::read_to_string(&manifest)?;
-        fs::write(
-            &manifest,
-            set_manifest(&text, "com.example.app0", &format!("0.{v}.0"))?,
-        )?;
-        let mut publish = Command::new(&mosis);
-        publish.arg("publish").arg(&project).arg("--key").arg(&key);
-        with_token(&mut publish);
-        quiet(&mut publish)?;
+        fs::write(&manifest, set_manifest(&text, app, version)?)?;
+        let mut cmd = Command::new(&mosis);
+        cmd.arg("publish").arg(&project).arg("--key").arg(&key);
+        with_token(&mut cmd);
+        quiet(&mut cmd)
+    };
+    for i in 1..APPS {
+        publish(&format!("com.example.app{i}"), "1.0.0")?;
     }
+    for v in 1..=VERSIONS {
+        publish("com.example.app0", &format!("0.{v}.0"))?;
+    }
+    // For profiling by hand: the session cookie of this run.
+    fs::write(dir.join("cookie.txt"), &cookie_header)?;
 
     let apps = crate::wrk::run(WRK_SECS, &format!("{url}/apps"), &[&cookie_header])?;
     let synthetic = crate::wrk::run(WRK_SECS, &format!("{url}/_bench/apps-table"), &[])?;

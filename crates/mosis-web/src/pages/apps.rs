@@ -1,7 +1,7 @@
 //! Apps: the list, registering one, an app's page with its versions, uploading from the
 //! browser, a version's page, and downloading its package.
 
-use super::{FormData, Reply, context, is_htmx, render, size_text, viewer, when};
+use super::{FormData, Reply, When, context, is_htmx, render, size_text, viewer, when};
 use crate::actions;
 use crate::api::client_ip;
 use crate::browser::{CSRF_HEADER, SessionCookie};
@@ -15,33 +15,70 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
 use mosis_auth::permissions;
 use mosis_storage::{App, Apps, UnixTime, VersionRecord, VersionState, Versions};
+use serde::Serialize;
 
 /// Room for the multipart framing around the package in a form upload.
 const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
 
-fn app_view(app: &App, now: UnixTime) -> serde_json::Value {
-    serde_json::json!({
-        "app_id": app.app_id.to_string(),
-        "name": app.name,
-        "created": when(app.created_at, now),
-    })
+/// An app as pages show it.
+#[derive(Debug, Serialize)]
+struct AppView {
+    app_id: String,
+    name: String,
+    created: When,
 }
 
-fn version_view(v: &VersionRecord, now: UnixTime) -> serde_json::Value {
-    serde_json::json!({
-        "version": v.version.to_string(),
-        "state": v.state.to_string(),
-        "channel": v.channel.map(|c| c.to_string()),
-        "size_text": size_text(v.size),
-        "sha256": v.sha256.to_string(),
-        "key_id": v.key_id.to_string(),
-        "reject_reason": v.reject_reason,
-        "uploaded": when(v.created_at, now),
-        "updated": when(v.updated_at, now),
-        "manifest": serde_json::from_str::<serde_json::Value>(&v.manifest_json)
-            .and_then(|m| serde_json::to_string_pretty(&m))
-            .unwrap_or_else(|_| v.manifest_json.clone()),
-    })
+fn app_view(app: &App, now: UnixTime) -> AppView {
+    AppView {
+        app_id: app.app_id.to_string(),
+        name: app.name.clone(),
+        created: when(app.created_at, now),
+    }
+}
+
+/// A row of the apps list: the app and its newest version.
+#[derive(Debug, Serialize)]
+struct AppRow {
+    #[serde(flatten)]
+    app: AppView,
+    latest_version: Option<String>,
+    latest_state: Option<String>,
+    latest_at: Option<When>,
+}
+
+/// A version as tables and the version page show it.
+#[derive(Debug, Serialize)]
+struct VersionView {
+    version: String,
+    state: String,
+    channel: Option<String>,
+    size_text: String,
+    sha256: String,
+    key_id: String,
+    reject_reason: Option<String>,
+    uploaded: When,
+    updated: When,
+}
+
+fn version_view(v: &VersionRecord, now: UnixTime) -> VersionView {
+    VersionView {
+        version: v.version.to_string(),
+        state: v.state.to_string(),
+        channel: v.channel.map(|c| c.to_string()),
+        size_text: size_text(v.size),
+        sha256: v.sha256.to_string(),
+        key_id: v.key_id.to_string(),
+        reject_reason: v.reject_reason.clone(),
+        uploaded: when(v.created_at, now),
+        updated: when(v.updated_at, now),
+    }
+}
+
+/// JSON text made readable (or left as it is when it does not parse).
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| json.to_owned())
 }
 
 /// Whether a version may still change state on its own (so its page keeps polling).
@@ -67,13 +104,14 @@ pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, A
         let apps = state.store.apps_of(me.principal.account.id)?;
         let mut rows = Vec::with_capacity(apps.len());
         for app in &apps {
-            let mut row = app_view(app, now);
-            if let Some(latest) = state.store.versions_of(&app.app_id)?.first() {
-                row["latest_version"] = latest.version.to_string().into();
-                row["latest_state"] = latest.state.to_string().into();
-                row["latest_at"] = when(latest.updated_at, now);
-            }
-            rows.push(row);
+            let versions = state.store.versions_of(&app.app_id)?;
+            let latest = versions.first();
+            rows.push(AppRow {
+                app: app_view(app, now),
+                latest_version: latest.map(|v| v.version.to_string()),
+                latest_state: latest.map(|v| v.state.to_string()),
+                latest_at: latest.map(|v| when(v.updated_at, now)),
+            });
         }
         let mut ctx = context(state, Some(&me), "apps");
         ctx.insert("apps", &rows);
@@ -386,14 +424,8 @@ fn version_context(
     ctx.insert("app", &app_view(&app, now));
     ctx.insert("version", &version_view(&record, now));
     ctx.insert("polling", &in_flight(record.state));
-    ctx.insert(
-        "report",
-        &record.report_json.as_deref().map(|r| {
-            serde_json::from_str::<serde_json::Value>(r)
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .unwrap_or_else(|_| r.to_owned())
-        }),
-    );
+    ctx.insert("report", &record.report_json.as_deref().map(pretty));
+    ctx.insert("manifest", &pretty(&record.manifest_json));
     Ok(ctx)
 }
 

@@ -166,25 +166,37 @@ pub fn render(state: &AppState, name: &str, ctx: &tera::Context) -> Result<Strin
     state.templates.render(name, ctx)
 }
 
+/// A time as templates show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct When {
+    /// ISO 8601, for `<time datetime>`.
+    pub iso: String,
+    /// `2026-12-04 10:00:00 UTC`, for logs and detail pages.
+    pub absolute: String,
+    /// `3 h ago`.
+    pub relative: String,
+}
+
 /// A time for templates: ISO 8601 (for `<time datetime>`), relative and absolute UTC.
-pub fn when(at: UnixTime, now: UnixTime) -> serde_json::Value {
-    let absolute = time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default();
-    let iso = time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
+pub fn when(at: UnixTime, now: UnixTime) -> When {
+    let t = time::OffsetDateTime::from_unix_timestamp(at).ok();
+    When {
+        iso: t
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default(),
+        absolute: t
+            .and_then(|t| {
+                t.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+                ))
                 .ok()
-        })
-        .unwrap_or_default();
-    serde_json::json!({ "iso": iso, "absolute": absolute, "relative": relative(at, now) })
+            })
+            .unwrap_or_default(),
+        relative: relative(at, now),
+    }
 }
 
 /// "3 h ago", "in 10 min", "just now".

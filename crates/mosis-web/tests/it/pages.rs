@@ -155,8 +155,7 @@ fn pages_carry_a_strict_csp_and_show_untrusted_names_inert() {
     }
     let app = s.owner.get(&format!("{url}{APP}"));
     assert!(
-        app.body
-            .contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+        app.body.contains("&lt;script&gt;alert(1)&lt;"),
         "{}",
         app.body
     );
