@@ -115,51 +115,6 @@ pub fn unsatisfiable(size: u64) -> HttpResponse {
     http
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_parse_like_rfc_9110() {
-        let cases: &[(Option<&str>, RangeRequest)] = &[
-            (None, RangeRequest::Full),
-            (Some("bytes=0-9"), RangeRequest::Part(0..10)),
-            (Some("bytes=90-"), RangeRequest::Part(90..100)),
-            (Some("bytes=-10"), RangeRequest::Part(90..100)),
-            (Some("bytes=-500"), RangeRequest::Part(0..100)),
-            (Some("bytes=95-500"), RangeRequest::Part(95..100)),
-            (Some("bytes=100-"), RangeRequest::Unsatisfiable),
-            (Some("bytes=200-300"), RangeRequest::Unsatisfiable),
-            (Some("bytes=-0"), RangeRequest::Unsatisfiable),
-            (Some("bytes=9-1"), RangeRequest::Full),
-            (Some("bytes=0-1,5-6"), RangeRequest::Full),
-            (Some("items=0-1"), RangeRequest::Full),
-            (Some("bytes=x-y"), RangeRequest::Full),
-        ];
-        for (header, want) in cases {
-            assert_eq!(&parse_range(*header, 100), want, "{header:?}");
-        }
-    }
-
-    #[test]
-    fn if_none_match_accepts_lists_weak_tags_and_star() {
-        let etag = "\"abc\"";
-        let with = |v: &str| {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::IF_NONE_MATCH,
-                header::HeaderValue::from_str(v).unwrap(),
-            );
-            not_modified(&h, etag)
-        };
-        assert!(with("\"abc\""));
-        assert!(with("\"x\", W/\"abc\""));
-        assert!(with("*"));
-        assert!(!with("\"abcd\""));
-        assert!(!not_modified(&HeaderMap::new(), etag));
-    }
-}
-
 /// Answers a download of `record`'s package (of `app`), honouring `If-None-Match` and
 /// `Range`; the caller has authorised it.
 pub async fn respond(
@@ -220,4 +175,49 @@ pub async fn respond(
         ))
         .no_chunking(length)
         .streaming(stream(reader)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_like_rfc_9110() {
+        let cases: &[(Option<&str>, RangeRequest)] = &[
+            (None, RangeRequest::Full),
+            (Some("bytes=0-9"), RangeRequest::Part(0..10)),
+            (Some("bytes=90-"), RangeRequest::Part(90..100)),
+            (Some("bytes=-10"), RangeRequest::Part(90..100)),
+            (Some("bytes=-500"), RangeRequest::Part(0..100)),
+            (Some("bytes=95-500"), RangeRequest::Part(95..100)),
+            (Some("bytes=100-"), RangeRequest::Unsatisfiable),
+            (Some("bytes=200-300"), RangeRequest::Unsatisfiable),
+            (Some("bytes=-0"), RangeRequest::Unsatisfiable),
+            (Some("bytes=9-1"), RangeRequest::Full),
+            (Some("bytes=0-1,5-6"), RangeRequest::Full),
+            (Some("items=0-1"), RangeRequest::Full),
+            (Some("bytes=x-y"), RangeRequest::Full),
+        ];
+        for (header, want) in cases {
+            assert_eq!(&parse_range(*header, 100), want, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn if_none_match_accepts_lists_weak_tags_and_star() {
+        let etag = "\"abc\"";
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::IF_NONE_MATCH,
+                header::HeaderValue::from_str(v).unwrap(),
+            );
+            not_modified(&h, etag)
+        };
+        assert!(with("\"abc\""));
+        assert!(with("\"x\", W/\"abc\""));
+        assert!(with("*"));
+        assert!(!with("\"abcd\""));
+        assert!(!not_modified(&HeaderMap::new(), etag));
+    }
 }

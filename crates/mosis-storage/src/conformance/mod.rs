@@ -54,6 +54,7 @@ pub fn portal_suite<S: PortalStore>(fresh: impl Fn() -> S) {
     signing_keys(&fresh());
     apps(&fresh());
     versions(&fresh());
+    newest_versions(&fresh());
     uploads(&fresh());
     releases(&fresh());
     review_queue(&fresh());

@@ -332,3 +332,24 @@ pub(super) fn review_queue<S: PortalStore>(s: &S) {
     assert_eq!(s.job(j1).expect("job").state, JobState::Errored);
     assert_eq!(s.queue_depth().expect("depth"), 0);
 }
+
+pub(super) fn newest_versions<S: PortalStore>(s: &S) {
+    let (owner, public, app) = developer(s, "alice", "com.example.weather");
+    for v in ["1.0.0", "1.10.0", "1.9.0"] {
+        upload(s, owner, &public, &app, v);
+    }
+    let other = app_id("com.example.empty");
+    s.create_app(&other, owner, "Empty", NOW)
+        .expect("second app");
+    let (bob, bob_key, bobs) = developer(s, "bob", "com.example.bobs");
+    upload(s, bob, &bob_key, &bobs, "2.0.0");
+    let newest = s.newest_versions_of_owner(owner).expect("newest");
+    assert_eq!(
+        newest
+            .iter()
+            .map(|(a, v)| (a.to_string(), v.version.to_string()))
+            .collect::<Vec<_>>(),
+        [("com.example.weather".to_owned(), "1.10.0".to_owned())],
+        "the newest by semantic version, only of the owner's apps, none for an app without versions"
+    );
+}

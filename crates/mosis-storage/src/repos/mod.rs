@@ -102,6 +102,12 @@ pub trait Versions {
     fn version_by_id(&self, id: VersionId) -> Result<VersionRecord>;
     /// An app's versions, newest (by semantic version) first.
     fn versions_of(&self, app_id: &AppId) -> Result<Vec<VersionRecord>>;
+    /// The newest version (by semantic version) of each app `owner` owns, in one read;
+    /// apps without versions are absent.
+    fn newest_versions_of_owner(
+        &self,
+        owner: AccountId,
+    ) -> Result<std::collections::HashMap<AppId, VersionRecord>>;
     /// Every version in a state, oldest upload first (the reviewer queue).
     fn versions_in_state(&self, state: VersionState) -> Result<Vec<VersionRecord>>;
     /// Moves a version from `from` to `to` (with a reason for rejections); `Conflict` if

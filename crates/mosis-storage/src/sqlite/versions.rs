@@ -181,6 +181,31 @@ impl Versions for SqlitePortal {
         Ok(versions)
     }
 
+    fn newest_versions_of_owner(
+        &self,
+        owner: AccountId,
+    ) -> Result<std::collections::HashMap<AppId, VersionRecord>> {
+        let all: Vec<VersionRecord> = self.db.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM versions WHERE app_id IN (SELECT app_id FROM apps WHERE owner_id = ?1)"
+            ))?;
+            Ok(stmt
+                .query_map([owner.0], version_row)?
+                .collect::<rusqlite::Result<_>>()?)
+        })?;
+        let mut newest: std::collections::HashMap<AppId, VersionRecord> =
+            std::collections::HashMap::new();
+        for v in all {
+            match newest.get(&v.app_id) {
+                Some(current) if current.version >= v.version => {}
+                _ => {
+                    newest.insert(v.app_id.clone(), v);
+                }
+            }
+        }
+        Ok(newest)
+    }
+
     fn versions_in_state(&self, state: VersionState) -> Result<Vec<VersionRecord>> {
         self.db.read(|c| {
             let mut stmt = c.prepare_cached(&format!(

@@ -21,12 +21,11 @@ pub async fn list(state: State, caller: Caller) -> Result<Json<Vec<AppSummary>>,
         let caller = caller.resolve(state)?;
         permissions::list_apps(&caller)?;
         let apps = state.store.apps_of(caller.account.id)?;
-        apps.iter()
-            .map(|app| {
-                let versions = state.store.versions_of(&app.app_id)?;
-                Ok(views::app_summary(app, versions.first()))
-            })
-            .collect()
+        let newest = state.store.newest_versions_of_owner(caller.account.id)?;
+        Ok(apps
+            .iter()
+            .map(|app| views::app_summary(app, newest.get(&app.app_id)))
+            .collect())
     })
     .await?;
     Ok(Json(apps))

@@ -102,10 +102,12 @@ pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, A
         permissions::list_apps(&me.principal)?;
         let now = state.auth.clock().now();
         let apps = state.store.apps_of(me.principal.account.id)?;
+        let newest = state
+            .store
+            .newest_versions_of_owner(me.principal.account.id)?;
         let mut rows = Vec::with_capacity(apps.len());
         for app in &apps {
-            let versions = state.store.versions_of(&app.app_id)?;
-            let latest = versions.first();
+            let latest = newest.get(&app.app_id);
             rows.push(AppRow {
                 app: app_view(app, now),
                 latest_version: latest.map(|v| v.version.to_string()),

@@ -116,17 +116,6 @@ impl Browser {
         self.absorb(url, response)
     }
 
-    /// Follows redirects from `page` until one is not a redirect (at most 20 hops).
-    pub fn follow(&mut self, mut page: Page) -> Page {
-        for _ in 0..20 {
-            match (page.status, page.location.clone()) {
-                (301..=308, Some(next)) => page = self.get(&next),
-                _ => return page,
-            }
-        }
-        panic!("too many redirects from {}", page.url);
-    }
-
     /// Follows redirects until the next hop would go to `prefix` (not requested); returns it.
     pub fn follow_until(&mut self, mut page: Page, prefix: &str) -> String {
         for _ in 0..20 {

@@ -20,8 +20,6 @@ fn free_port() -> u16 {
 
 /// A running OpenID Connect provider with one client; killed on drop.
 pub struct OidcProvider {
-    pub issuer: String,
-    pub port: u16,
     child: Child,
 }
 
@@ -56,11 +54,7 @@ impl OidcProvider {
         }
         // Keep reading its output, or its next write fails on a closed pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Self {
-            issuer: format!("http://127.0.0.1:{port}"),
-            port,
-            child,
-        }
+        Self { child }
     }
 }
 
