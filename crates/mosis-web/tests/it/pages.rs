@@ -284,3 +284,97 @@ fn a_token_made_on_the_page_is_shown_once_and_works_until_revoked() {
     assert_eq!(revoked.status, 303);
     assert!(s.portal.client(token).me().is_err(), "revoked at once");
 }
+
+/// A multipart form body as a browser without JavaScript sends it.
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----mosisboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, filename, content) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn a_plain_form_upload_without_javascript_stores_the_version_and_redirects_to_it() {
+    let mut s = site();
+    let url = s.portal.url();
+    let alice = s.portal.store();
+    let session = s.owner.cookie(&url, "mosis_session").unwrap();
+    let key = mosis_domain::SigningKey::from_seed(crate::support::seed("alice")).unwrap();
+    let file = package(s.portal.dir.path(), "com.example.evil", "1.1.0", &key);
+    let bytes = std::fs::read(&file).unwrap();
+    let csrf = csrf_of(
+        &s.owner
+            .get(&format!("{url}/apps/com.example.evil/upload"))
+            .body,
+    );
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |fields: &[(&str, Option<&str>, &[u8])]| {
+        let (content_type, body) = multipart(fields);
+        http.post(format!("{url}/apps/com.example.evil/upload"))
+            .header("Cookie", format!("mosis_session={session}"))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    // The file before the CSRF token, or no token: refused, nothing stored.
+    let refused = post(&[
+        ("package", Some("p.mpk"), &bytes),
+        ("_csrf", None, csrf.as_bytes()),
+    ]);
+    assert_eq!(refused.status(), 403);
+    let refused = post(&[
+        ("_csrf", None, b"forged"),
+        ("package", Some("p.mpk"), &bytes),
+    ]);
+    assert_eq!(refused.status(), 403);
+    assert_eq!(s.portal.version_count("com.example.evil"), 1);
+    // A tampered package: the page explains, nothing stored.
+    let mut bad = bytes.clone();
+    let at = bad.len() / 2;
+    bad[at] ^= 0xff;
+    let invalid = post(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("package", Some("p.mpk"), &bad),
+    ]);
+    assert_eq!(invalid.status(), 422);
+    assert!(invalid.text().unwrap().contains("not valid"));
+    assert_eq!(s.portal.version_count("com.example.evil"), 1);
+    assert!(
+        s.portal
+            .package_files()
+            .iter()
+            .all(|f| !f.starts_with(".incoming/") || f == ".incoming")
+    );
+    // The real thing.
+    let stored = post(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("package", Some("p.mpk"), &bytes),
+    ]);
+    assert_eq!(stored.status(), 303);
+    assert_eq!(
+        stored.headers()["location"].to_str().unwrap(),
+        "/apps/com.example.evil/versions/1.1.0"
+    );
+    let id = mosis_domain::AppId::parse("com.example.evil").unwrap();
+    let v = mosis_storage::Versions::version(&alice, &id, &"1.1.0".parse().unwrap()).unwrap();
+    assert_eq!(
+        v.size,
+        bytes.len() as u64,
+        "the package, without the form's framing"
+    );
+}
