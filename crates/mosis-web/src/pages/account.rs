@@ -1,10 +1,9 @@
 //! The account page: identities, live sessions, the account's own security history.
 
 use super::admin::audit_rows;
-use super::{FormData, Reply, context, render, viewer, when};
-use crate::api::client_ip;
+use super::{FormData, Reply, context, render, show, submit, when};
 use crate::browser::{SessionCookie, clear_session_cookie};
-use crate::error::{ApiError, blocking, reading};
+use crate::error::ApiError;
 use crate::state::State;
 use actix_web::web::Query;
 use actix_web::{HttpRequest, HttpResponse};
@@ -18,14 +17,13 @@ pub struct Page {
 }
 
 /// `GET /account`
-pub async fn show(
+pub async fn show_account(
     state: State,
     cookie: SessionCookie,
     page: Query<Page>,
 ) -> Result<HttpResponse, ApiError> {
     let before = page.before;
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show(&state, cookie, move |state, me| {
         permissions::view_account(&me.principal)?;
         let account = &me.principal.account;
         let now = state.auth.clock().now();
@@ -49,8 +47,8 @@ pub async fn show(
                 })
             })
             .collect();
-        let entries = state.store.audit_entries(Some(account.id), before, 50)?;
-        let mut ctx = context(state, Some(&me), "account");
+        let entries = state.store.audit_entries(Some(account.id), before, super::admin::AUDIT_PAGE)?;
+        let mut ctx = context(state, Some(me), "account");
         ctx.insert(
             "account",
             &serde_json::json!({
@@ -63,8 +61,7 @@ pub async fn show(
         audit_rows(state, &mut ctx, &entries, now)?;
         Ok(Reply::ok(render(state, "pages/account.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /account/sessions/revoke`: signs out every session of the account, this one
@@ -75,17 +72,13 @@ pub async fn sign_out_everywhere(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let shared = state.clone();
-    blocking(move || {
-        let me = viewer(&cookie, &shared)?;
-        me.check_csrf(&shared, form.csrf())?;
+    let clear = clear_session_cookie(&state);
+    let mut response = submit(state, cookie, form, &req, |state, me, _, ip| {
         let id = me.principal.account.id;
-        shared.auth.end_sessions_of(id, id, ip.as_deref())?;
-        Ok(())
+        state.auth.end_sessions_of(id, id, ip)?;
+        Ok(Reply::Redirect("/login".into()))
     })
     .await?;
-    let mut response = Reply::Redirect("/login".into()).into_response();
-    let _ = response.add_cookie(&clear_session_cookie(&state));
+    let _ = response.add_cookie(&clear);
     Ok(response)
 }

@@ -1,10 +1,9 @@
 //! Admin pages: users (roles, suspension, sessions, linked identities) and the audit log.
 
-use super::{FormData, Reply, context, render, viewer, when};
+use super::{FormData, Reply, context, render, show, submit, when};
 use crate::actions;
-use crate::api::client_ip;
 use crate::browser::{SessionCookie, SignedIn};
-use crate::error::{ApiError, blocking, reading};
+use crate::error::ApiError;
 use crate::state::{AppState, State};
 use actix_web::http::StatusCode;
 use actix_web::web::{Path, Query};
@@ -14,7 +13,7 @@ use mosis_storage::{AccountId, Accounts as _, AuditLog as _, AuditRecord, Role, 
 use std::collections::HashMap;
 
 /// Audit entries per page.
-const AUDIT_PAGE: u32 = 50;
+pub(super) const AUDIT_PAGE: u32 = 50;
 
 /// `?before=`
 #[derive(Debug, serde::Deserialize)]
@@ -63,16 +62,10 @@ pub(super) fn audit_rows(
     Ok(())
 }
 
-fn admin(cookie: &SessionCookie, state: &AppState) -> Result<SignedIn, ApiError> {
-    let me = viewer(cookie, state)?;
-    permissions::manage_users(&me.principal)?;
-    Ok(me)
-}
-
 /// `GET /admin/users`
 pub async fn users(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = admin(&cookie, state)?;
+    show(&state, cookie, |state, me| {
+        permissions::manage_users(&me.principal)?;
         let now = state.auth.clock().now();
         let mut users = Vec::new();
         for a in state.store.list_accounts()? {
@@ -93,19 +86,13 @@ pub async fn users(state: State, cookie: SessionCookie) -> Result<HttpResponse, 
                 "is_you": a.id == me.principal.account.id,
             }));
         }
-        let providers: Vec<_> = state
-            .sign_in
-            .providers()
-            .iter()
-            .map(|p| serde_json::json!({ "id": p.id, "name": p.name }))
-            .collect();
-        let mut ctx = context(state, Some(&me), "admin");
+        let providers = super::provider_list(state);
+        let mut ctx = context(state, Some(me), "admin");
         ctx.insert("users", &users);
         ctx.insert("providers", &providers);
         Ok(Reply::ok(render(state, "pages/admin_users.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 fn enabled_admins(state: &AppState) -> Result<usize, ApiError> {
@@ -121,7 +108,8 @@ fn conflict(message: &str) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "lockout", message)
 }
 
-/// Runs an admin action on user `{id}` with the CSRF check, then back to the users page.
+/// Runs an admin action on user `{id}` (after the CSRF and admin checks), then back to
+/// the users page.
 async fn user_action(
     state: State,
     cookie: SessionCookie,
@@ -138,17 +126,14 @@ async fn user_action(
     + Send
     + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
     let id = AccountId(*path);
-    let reply = blocking(move || {
-        let me = admin(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
+    submit(state, cookie, form, &req, move |state, me, form, ip| {
+        permissions::manage_users(&me.principal)?;
         state.store.account(id)?;
-        action(&state, &me, id, &form, ip.as_deref())?;
+        action(state, me, id, form, ip)?;
         Ok(Reply::Redirect("/admin/users".into()))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /admin/users/{id}/roles`: sets the reviewer and admin roles. The last admin
@@ -308,15 +293,13 @@ pub async fn audit(
     page: Query<Page>,
 ) -> Result<HttpResponse, ApiError> {
     let before = page.before;
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show(&state, cookie, move |state, me| {
         permissions::view_audit_log(&me.principal)?;
         let now = state.auth.clock().now();
         let entries = state.store.audit_entries(None, before, AUDIT_PAGE)?;
-        let mut ctx = context(state, Some(&me), "admin");
+        let mut ctx = context(state, Some(me), "admin");
         audit_rows(state, &mut ctx, &entries, now)?;
         Ok(Reply::ok(render(state, "pages/admin_audit.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }

@@ -1,15 +1,16 @@
 //! Apps: the list, registering one, an app's page with its versions, uploading from the
 //! browser, a version's page, and downloading its package.
 
-use super::{FormData, Reply, When, context, is_htmx, render, size_text, viewer, when};
+use super::{
+    FormData, Reply, When, context, is_htmx, or_form_error, render, show as show_page, size_text,
+    submit, when, with_errors,
+};
 use crate::actions;
-use crate::api::client_ip;
 use crate::browser::{CSRF_HEADER, SessionCookie};
 use crate::error::{ApiError, blocking, reading};
 use crate::state::{AppState, State};
 use crate::{download, upload};
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
@@ -97,8 +98,7 @@ fn visible_app(state: &AppState, me: &mosis_auth::Principal, text: &str) -> Resu
 
 /// `GET /apps`
 pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show_page(&state, cookie, move |state, me| {
         permissions::list_apps(&me.principal)?;
         let now = state.auth.clock().now();
         let apps = state.store.apps_of(me.principal.account.id)?;
@@ -115,12 +115,11 @@ pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, A
                 latest_at: latest.map(|v| when(v.updated_at, now)),
             });
         }
-        let mut ctx = context(state, Some(&me), "apps");
+        let mut ctx = context(state, Some(me), "apps");
         ctx.insert("apps", &rows);
         Ok(Reply::ok(render(state, "pages/apps.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 fn new_app_page(
@@ -131,13 +130,7 @@ fn new_app_page(
 ) -> Result<Reply, ApiError> {
     let mut ctx = context(state, Some(me), "apps");
     ctx.insert("form", &form);
-    let status = if errors.is_some() {
-        ctx.insert("page_error", &true);
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    ctx.insert("errors", &errors);
+    let status = with_errors(&mut ctx, errors);
     Ok(Reply::Html(
         status,
         render(state, "pages/app_new.html", &ctx)?,
@@ -146,26 +139,15 @@ fn new_app_page(
 
 /// `GET /apps/new`
 pub async fn new(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show_page(&state, cookie, move |state, me| {
         new_app_page(
             state,
-            &me,
+            me,
             serde_json::json!({ "app_id": "", "name": "" }),
             None,
         )
     })
-    .await?;
-    Ok(reply.into_response())
-}
-
-/// Which form field an action's error is about (errors name their field first).
-pub(super) fn field_of(e: &ApiError, fields: &[&str]) -> Option<String> {
-    let message = e.message();
-    fields
-        .iter()
-        .find(|f| message.starts_with(&format!("{f}:")))
-        .map(|f| (*f).to_owned())
+    .await
 }
 
 /// `POST /apps`: registers the app, or shows the form again with the errors.
@@ -175,31 +157,22 @@ pub async fn register(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let reply = blocking(move || {
-        let me = viewer(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
+    submit(state, cookie, form, &req, |state, me, form, ip| {
         let (id_text, name) = (form.text("app_id"), form.text("name"));
-        let kept = serde_json::json!({ "app_id": id_text, "name": name });
-        let result = actions::parse_app_id(&id_text).and_then(|id| {
+        let registered = actions::parse_app_id(&id_text).and_then(|id| {
             let name = actions::listing_name(Some(&name), &id)?;
-            actions::register_app(&state, &me.principal, &id, &name, ip.as_deref())
+            actions::register_app(state, &me.principal, &id, &name, ip)
         });
-        match result {
-            Ok(app) => Ok(Reply::Redirect(format!("/apps/{}", app.app_id))),
-            Err(e) => match field_of(&e, &["app_id", "name"]) {
-                Some(field) => new_app_page(
-                    &state,
-                    &me,
-                    kept,
-                    Some(serde_json::json!({ field: e.message() })),
-                ),
-                None => Err(e),
+        or_form_error(
+            registered.map(|app| Reply::Redirect(format!("/apps/{}", app.app_id))),
+            &["app_id", "name"],
+            |errors| {
+                let kept = serde_json::json!({ "app_id": id_text, "name": name });
+                new_app_page(state, me, kept, Some(errors))
             },
-        }
+        )
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 fn versions_context(
@@ -227,10 +200,9 @@ pub async fn show(
     cookie: SessionCookie,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show_page(&state, cookie, move |state, me| {
         let app = visible_app(state, &me.principal, &path)?;
-        let mut ctx = context(state, Some(&me), "apps");
+        let mut ctx = context(state, Some(me), "apps");
         let versions = versions_context(state, &app, &mut ctx)?;
         let now = state.auth.clock().now();
         let attention: Vec<_> = versions
@@ -242,8 +214,7 @@ pub async fn show(
         ctx.insert("attention", &attention);
         Ok(Reply::ok(render(state, "pages/app.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `GET /apps/{app_id}/versions`: the versions table fragment (htmx polls it while a
@@ -253,15 +224,13 @@ pub async fn versions(
     cookie: SessionCookie,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show_page(&state, cookie, move |state, me| {
         let app = visible_app(state, &me.principal, &path)?;
-        let mut ctx = context(state, Some(&me), "apps");
+        let mut ctx = context(state, Some(me), "apps");
         versions_context(state, &app, &mut ctx)?;
         Ok(Reply::ok(render(state, "partials/versions.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `GET /apps/{app_id}/upload`
@@ -270,12 +239,11 @@ pub async fn upload_form(
     cookie: SessionCookie,
     path: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show_page(&state, cookie, move |state, me| {
         let app = visible_app(state, &me.principal, &path)?;
         permissions::upload_version(&me.principal, &app.app_id, Some(app.owner_id))?;
         let now = state.auth.clock().now();
-        let mut ctx = context(state, Some(&me), "apps");
+        let mut ctx = context(state, Some(me), "apps");
         ctx.insert("app", &app_view(&app, now));
         ctx.insert(
             "newest",
@@ -291,8 +259,7 @@ pub async fn upload_form(
         );
         Ok(Reply::ok(render(state, "pages/upload.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /apps/{app_id}/upload`: a multipart form with `_csrf` first and the `package`
@@ -318,7 +285,7 @@ pub async fn upload(
     let text = path.into_inner();
     let shared = state.clone();
     let (me, app) = blocking(move || {
-        let me = viewer(&cookie, &shared)?;
+        let me = cookie.signed_in(&shared)?;
         if header_csrf {
             me.check_csrf(&shared, None)?;
         }
@@ -437,13 +404,11 @@ pub async fn version(
     cookie: SessionCookie,
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
-        let ctx = version_context(state, &me, &path.0, &path.1)?;
+    show_page(&state, cookie, move |state, me| {
+        let ctx = version_context(state, me, &path.0, &path.1)?;
         Ok(Reply::ok(render(state, "pages/version.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `GET /apps/{app_id}/versions/{version}/state`: the state fragment htmx polls.
@@ -452,17 +417,15 @@ pub async fn version_state(
     cookie: SessionCookie,
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
-        let ctx = version_context(state, &me, &path.0, &path.1)?;
+    show_page(&state, cookie, move |state, me| {
+        let ctx = version_context(state, me, &path.0, &path.1)?;
         Ok(Reply::ok(render(
             state,
             "partials/version_state.html",
             &ctx,
         )?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `GET /apps/{app_id}/versions/{version}/package`: the download, for the signed-in
@@ -474,7 +437,7 @@ pub async fn download(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (app, record) = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+        let me = cookie.signed_in(state)?;
         let app = visible_app(state, &me.principal, &path.0)?;
         let version: semver::Version = path
             .1

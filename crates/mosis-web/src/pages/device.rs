@@ -1,11 +1,10 @@
 //! Approving a `mosis login` from the dashboard: enter the code, confirm with the
 //! requesting device's context, authorize (choosing scopes) or deny.
 
-use super::{FormData, Reply, context, render, scope_choices, viewer, when};
+use super::{FormData, Reply, context, render, scope_choices, show as show_page, submit, when};
 use crate::actions;
-use crate::api::client_ip;
 use crate::browser::SessionCookie;
-use crate::error::{ApiError, blocking, reading};
+use crate::error::ApiError;
 use crate::state::State;
 use actix_web::http::StatusCode;
 use actix_web::web::Query;
@@ -28,10 +27,9 @@ pub async fn show(
     query: Query<CodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let typed = query.user_code.clone().unwrap_or_default();
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
+    show_page(&state, cookie, move |state, me| {
         permissions::approve_device(&me.principal)?;
-        let mut ctx = context(state, Some(&me), "device");
+        let mut ctx = context(state, Some(me), "device");
         ctx.insert("typed", &typed);
         if typed.trim().is_empty() {
             ctx.insert("step", "enter");
@@ -79,8 +77,7 @@ pub async fn show(
             render(state, "pages/device.html", &ctx)?,
         ))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /device`: authorize (with the ticked scopes) or deny.
@@ -90,10 +87,7 @@ pub async fn decide(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let reply = blocking(move || {
-        let me = viewer(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
+    submit(state, cookie, form, &req, |state, me, form, ip| {
         permissions::approve_device(&me.principal)?;
         let approve = match form.get("decision") {
             Some("approve") => true,
@@ -115,12 +109,11 @@ pub async fn decide(
             &form.text("user_code"),
             approve,
             &scopes,
-            ip.as_deref(),
+            ip,
         )?;
-        let mut ctx = context(&state, Some(&me), "device");
+        let mut ctx = context(state, Some(me), "device");
         ctx.insert("step", if approve { "approved" } else { "denied" });
-        Ok(Reply::ok(render(&state, "pages/device.html", &ctx)?))
+        Ok(Reply::ok(render(state, "pages/device.html", &ctx)?))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }

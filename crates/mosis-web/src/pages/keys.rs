@@ -1,13 +1,10 @@
 //! Signing keys: list, add, revoke.
 
-use super::apps::field_of;
-use super::{FormData, Reply, context, render, viewer, when};
+use super::{FormData, Reply, context, or_form_error, render, show, submit, when, with_errors};
 use crate::actions;
-use crate::api::client_ip;
 use crate::browser::{SessionCookie, SignedIn};
-use crate::error::{ApiError, blocking, reading};
+use crate::error::ApiError;
 use crate::state::{AppState, State};
-use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
@@ -37,28 +34,21 @@ fn keys_page(
     let mut ctx = context(state, Some(me), "keys");
     ctx.insert("keys", &keys);
     ctx.insert("form", &form);
-    let status = if errors.is_some() {
-        ctx.insert("page_error", &true);
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    ctx.insert("errors", &errors);
+    let status = with_errors(&mut ctx, errors);
     Ok(Reply::Html(status, render(state, "pages/keys.html", &ctx)?))
-}
-
-fn empty_form() -> serde_json::Value {
-    serde_json::json!({ "public_key": "", "label": "" })
 }
 
 /// `GET /keys`
 pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
-        keys_page(state, &me, empty_form(), None)
+    show(&state, cookie, |state, me| {
+        keys_page(
+            state,
+            me,
+            serde_json::json!({ "public_key": "", "label": "" }),
+            None,
+        )
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /keys`: adds the key, or shows the form again with the error.
@@ -68,28 +58,17 @@ pub async fn add(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let reply = blocking(move || {
-        let me = viewer(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
+    submit(state, cookie, form, &req, |state, me, form, ip| {
         let (text, label) = (form.text("public_key"), form.text("label"));
-        let result = actions::parse_public_key(&text)
-            .and_then(|key| actions::add_key(&state, &me.principal, &key, &label, ip.as_deref()));
-        match result {
-            Ok(_) => Ok(Reply::Redirect("/keys".into())),
-            Err(e) => match field_of(&e, &["public_key", "label"]) {
-                Some(field) => keys_page(
-                    &state,
-                    &me,
-                    serde_json::json!({ "public_key": text, "label": label }),
-                    Some(serde_json::json!({ field: e.message() })),
-                ),
-                None => Err(e),
-            },
-        }
+        let added = actions::parse_public_key(&text)
+            .and_then(|key| actions::add_key(state, &me.principal, &key, &label, ip))
+            .map(|_| Reply::Redirect("/keys".into()));
+        or_form_error(added, &["public_key", "label"], |errors| {
+            let kept = serde_json::json!({ "public_key": text, "label": label });
+            keys_page(state, me, kept, Some(errors))
+        })
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /keys/{key_id}/revoke`
@@ -100,14 +79,10 @@ pub async fn revoke(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let reply = blocking(move || {
-        let me = viewer(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
+    submit(state, cookie, form, &req, move |state, me, _, ip| {
         let key_id = actions::parse_key_id(&path)?;
-        actions::revoke_key(&state, &me.principal, key_id, ip.as_deref())?;
+        actions::revoke_key(state, &me.principal, key_id, ip)?;
         Ok(Reply::Redirect("/keys".into()))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }

@@ -13,7 +13,7 @@ mod sign_in;
 mod tokens;
 
 use crate::browser::{SessionCookie, SignedIn};
-use crate::error::ApiError;
+use crate::error::{ApiError, blocking, reading};
 use crate::state::{AppState, State};
 use crate::templates;
 use actix_web::body::{BoxBody, MessageBody};
@@ -74,7 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/tokens/{id}/revoke", web::post().to(tokens::revoke))
                 .route("/device", web::get().to(device::show))
                 .route("/device", web::post().to(device::decide))
-                .route("/account", web::get().to(account::show))
+                .route("/account", web::get().to(account::show_account))
                 .route(
                     "/account/sessions/revoke",
                     web::post().to(account::sign_out_everywhere),
@@ -224,6 +224,16 @@ pub fn size_text(bytes: u64) -> String {
         1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
         _ => format!("{:.2} GB", bytes as f64 / 1e9),
     }
+}
+
+/// The configured sign-in providers as pages list them (`id`, `name`).
+pub fn provider_list(state: &AppState) -> Vec<serde_json::Value> {
+    state
+        .sign_in
+        .providers()
+        .iter()
+        .map(|p| serde_json::json!({ "id": p.id, "name": p.name }))
+        .collect()
 }
 
 /// The scopes offered on the token and device-approval forms, for `account`.
@@ -389,8 +399,73 @@ async fn render_errors(
     Ok(ServiceResponse::new(http_req, response))
 }
 
-/// The signed-in viewer of a page, or 401 (which [`render_errors`] turns into a sign-in
-/// redirect that comes back here).
-pub fn viewer(cookie: &SessionCookie, state: &AppState) -> Result<SignedIn, ApiError> {
-    cookie.signed_in(state)
+/// Runs a page's read-only work for the signed-in viewer, in one storage snapshot on the
+/// blocking pool. Signed out, it is 401, which [`render_errors`] turns into a sign-in
+/// redirect that comes back here.
+pub async fn show(
+    state: &State,
+    cookie: SessionCookie,
+    f: impl FnOnce(&AppState, &SignedIn) -> Result<Reply, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let reply = reading(state, move |state| {
+        let me = cookie.signed_in(state)?;
+        f(state, &me)
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// Runs a form's state-changing work for the signed-in viewer, after the CSRF check, on
+/// the blocking pool; `f` gets the form and the client's IP address (for the audit log).
+pub async fn submit(
+    state: State,
+    cookie: SessionCookie,
+    form: FormData,
+    req: &HttpRequest,
+    f: impl FnOnce(&AppState, &SignedIn, &FormData, Option<&str>) -> Result<Reply, ApiError>
+    + Send
+    + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let ip = crate::api::client_ip(req);
+    let reply = blocking(move || {
+        let me = cookie.signed_in(&state)?;
+        me.check_csrf(&state, form.csrf())?;
+        f(&state, &me, &form, ip.as_deref())
+    })
+    .await?;
+    Ok(reply.into_response())
+}
+
+/// Puts a form's errors (field → message) into `ctx`; returns the status: 400 with
+/// errors (and "Error: " in the title), else 200.
+pub fn with_errors(ctx: &mut tera::Context, errors: Option<serde_json::Value>) -> StatusCode {
+    let failed = errors.is_some();
+    ctx.insert("page_error", &failed);
+    ctx.insert("errors", &errors);
+    if failed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// An action's error about one of a form's `fields` (its message starts `field:`) shows
+/// the form `again` with the error beside that field; any other error passes through.
+pub fn or_form_error(
+    result: Result<Reply, ApiError>,
+    fields: &[&str],
+    again: impl FnOnce(serde_json::Value) -> Result<Reply, ApiError>,
+) -> Result<Reply, ApiError> {
+    match result {
+        Ok(reply) => Ok(reply),
+        Err(e) => {
+            let field = fields
+                .iter()
+                .find(|f| e.message().starts_with(&format!("{f}:")));
+            match field {
+                Some(field) => again(serde_json::json!({ *field: e.message() })),
+                None => Err(e),
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Signing in and out: the sign-in page, the provider round trip, logout, and the
 //! first-run bootstrap (`/setup`).
 
-use super::{FormData, Reply, context, render};
+use super::{FormData, Reply, context, render, submit};
 use crate::api::client_ip;
 use crate::browser::{
     SessionCookie, bound_sign_in_state, clear_session_cookie, clear_sign_in_cookie, session_cookie,
@@ -68,12 +68,7 @@ fn login_page(
     status: StatusCode,
 ) -> Result<Reply, ApiError> {
     let mut ctx = context(state, None, "login");
-    let providers: Vec<_> = state
-        .sign_in
-        .providers()
-        .iter()
-        .map(|p| serde_json::json!({ "id": p.id, "name": p.name }))
-        .collect();
+    let providers = super::provider_list(state);
     ctx.insert("providers", &providers);
     ctx.insert("next", next);
     ctx.insert(
@@ -314,18 +309,15 @@ pub async fn logout(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let shared = state.clone();
-    blocking(move || {
-        let me = cookie.signed_in(&shared)?;
-        me.check_csrf(&shared, form.csrf())?;
-        Ok(shared
+    let clear = clear_session_cookie(&state);
+    let mut response = submit(state, cookie, form, &req, |state, me, _, ip| {
+        state
             .auth
-            .end_session(me.principal.account.id, &me.session_id, ip.as_deref())?)
+            .end_session(me.principal.account.id, &me.session_id, ip)?;
+        Ok(Reply::Redirect("/login".into()))
     })
     .await?;
-    let mut response = Reply::Redirect("/login".into()).into_response();
-    let _ = response.add_cookie(&clear_session_cookie(&state));
+    let _ = response.add_cookie(&clear);
     Ok(response)
 }
 
@@ -354,12 +346,7 @@ pub async fn setup(
             }
             (_, false, None) => ("need_link", StatusCode::OK),
         };
-        let providers: Vec<_> = state
-            .sign_in
-            .providers()
-            .iter()
-            .map(|p| serde_json::json!({ "id": p.id, "name": p.name }))
-            .collect();
+        let providers = super::provider_list(state);
         ctx.insert("providers", &providers);
         ctx.insert("state", page);
         Ok(Reply::Html(

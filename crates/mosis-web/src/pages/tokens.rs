@@ -1,31 +1,28 @@
 //! API tokens: list, create (the secret shown once), revoke.
 
-use super::apps::field_of;
-use super::{FormData, Reply, context, render, scope_choices, viewer, when};
+use super::{
+    FormData, Reply, context, or_form_error, render, scope_choices, show, submit, when, with_errors,
+};
 use crate::actions;
-use crate::api::client_ip;
 use crate::browser::{SessionCookie, SignedIn};
-use crate::error::{ApiError, blocking, reading};
+use crate::error::ApiError;
 use crate::state::{AppState, State};
-use actix_web::http::StatusCode;
 use actix_web::web::Path;
 use actix_web::{HttpRequest, HttpResponse};
-use mosis_auth::permissions;
-use mosis_storage::{TokenId, Tokens as _};
+use mosis_auth::{IssuedToken, permissions};
+use mosis_storage::{TokenId, TokenRecord, Tokens as _, UnixTime};
 
 fn tokens_page(
     state: &AppState,
     me: &SignedIn,
     form: &FormData,
-    created: Option<serde_json::Value>,
+    created: Option<&IssuedToken>,
     errors: Option<serde_json::Value>,
 ) -> Result<Reply, ApiError> {
     permissions::view_tokens(&me.principal)?;
     let now = state.auth.clock().now();
     let mut records = state.store.tokens_of(me.principal.account.id)?;
-    let active = |t: &mosis_storage::TokenRecord| {
-        t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now)
-    };
+    let active = |t: &TokenRecord| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now);
     // Active tokens first, newest first within each group.
     records.sort_by_key(|t| !active(t));
     let tokens: Vec<_> = records
@@ -64,14 +61,13 @@ fn tokens_page(
             "expires_days": form.get("expires_days").unwrap_or("90"),
         }),
     );
-    ctx.insert("created", &created);
-    let status = if errors.is_some() {
-        ctx.insert("page_error", &true);
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    ctx.insert("errors", &errors);
+    ctx.insert(
+        "created",
+        &created.map(|issued| {
+            serde_json::json!({ "name": issued.record.name, "secret": issued.secret.expose() })
+        }),
+    );
+    let status = with_errors(&mut ctx, errors);
     Ok(Reply::Html(
         status,
         render(state, "pages/tokens.html", &ctx)?,
@@ -80,12 +76,48 @@ fn tokens_page(
 
 /// `GET /tokens`
 pub async fn list(state: State, cookie: SessionCookie) -> Result<HttpResponse, ApiError> {
-    let reply = reading(&state, move |state| {
-        let me = viewer(&cookie, state)?;
-        tokens_page(state, &me, &FormData::default(), None, None)
+    show(&state, cookie, |state, me| {
+        tokens_page(state, me, &FormData::default(), None, None)
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
+}
+
+/// The token the form asks for: scopes ticked (plus `publish:APP` when an app is named),
+/// a name, an expiry. Errors name their field.
+fn create_from_form(
+    state: &AppState,
+    me: &SignedIn,
+    form: &FormData,
+    now: UnixTime,
+    ip: Option<&str>,
+) -> Result<IssuedToken, ApiError> {
+    let mut scopes = form.all("scope");
+    let app_scope = form.text("app_scope");
+    if !app_scope.trim().is_empty() {
+        scopes.push(format!("publish:{}", app_scope.trim()));
+    }
+    if scopes.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_scope",
+            "scopes: choose at least one scope",
+        ));
+    }
+    let scopes = actions::parse_scopes(&scopes)?;
+    let days = match form.get("expires_days").unwrap_or("90") {
+        "never" => None,
+        text => Some(text.parse::<u32>().map_err(|_| {
+            ApiError::bad_request("invalid_expiry", "expires_days: choose an expiry")
+        })?),
+    };
+    let expires_at = actions::token_expiry(days, now)?;
+    let name = form.text("name");
+    if name.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            "name: give the token a name",
+        ));
+    }
+    actions::create_token(state, &me.principal, &name, &scopes, expires_at, ip)
 }
 
 /// `POST /tokens`: creates the token and shows its secret once (this answer is not
@@ -96,72 +128,15 @@ pub async fn create(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let reply = blocking(move || {
-        let me = viewer(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
-        let mut scopes = form.all("scope");
-        let app_scope = form.text("app_scope");
-        if !app_scope.trim().is_empty() {
-            scopes.push(format!("publish:{}", app_scope.trim()));
-        }
+    submit(state, cookie, form, &req, |state, me, form, ip| {
         let now = state.auth.clock().now();
-        let result = (|| {
-            if scopes.is_empty() {
-                return Err(ApiError::bad_request(
-                    "invalid_scope",
-                    "scopes: choose at least one scope",
-                ));
-            }
-            let scopes = actions::parse_scopes(&scopes)?;
-            let days = match form.get("expires_days").unwrap_or("90") {
-                "never" => None,
-                text => Some(text.parse::<u32>().map_err(|_| {
-                    ApiError::bad_request("invalid_expiry", "expires_days: choose an expiry")
-                })?),
-            };
-            let expires_at = actions::token_expiry(days, now)?;
-            let name = form.text("name");
-            if name.trim().is_empty() {
-                return Err(ApiError::bad_request(
-                    "invalid_name",
-                    "name: give the token a name",
-                ));
-            }
-            actions::create_token(
-                &state,
-                &me.principal,
-                &name,
-                &scopes,
-                expires_at,
-                ip.as_deref(),
-            )
-        })();
-        match result {
-            Ok(issued) => tokens_page(
-                &state,
-                &me,
-                &FormData::default(),
-                Some(serde_json::json!({
-                    "name": issued.record.name,
-                    "secret": issued.secret.expose(),
-                })),
-                None,
-            ),
-            Err(e) => match field_of(&e, &["name", "scopes", "expires_days"]) {
-                Some(field) => tokens_page(
-                    &state,
-                    &me,
-                    &form,
-                    None,
-                    Some(serde_json::json!({ field: e.message() })),
-                ),
-                None => Err(e),
-            },
-        }
+        let shown = create_from_form(state, me, form, now, ip)
+            .and_then(|issued| tokens_page(state, me, &FormData::default(), Some(&issued), None));
+        or_form_error(shown, &["name", "scopes", "expires_days"], |errors| {
+            tokens_page(state, me, form, None, Some(errors))
+        })
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
 
 /// `POST /tokens/{id}/revoke`
@@ -172,13 +147,9 @@ pub async fn revoke(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let ip = client_ip(&req);
-    let reply = blocking(move || {
-        let me = viewer(&cookie, &state)?;
-        me.check_csrf(&state, form.csrf())?;
-        actions::revoke_token(&state, &me.principal, TokenId(*path), ip.as_deref())?;
+    submit(state, cookie, form, &req, move |state, me, _, ip| {
+        actions::revoke_token(state, &me.principal, TokenId(*path), ip)?;
         Ok(Reply::Redirect("/tokens".into()))
     })
-    .await?;
-    Ok(reply.into_response())
+    .await
 }
