@@ -18,7 +18,8 @@ use mosis_auth::permissions;
 use mosis_storage::{App, Apps, UnixTime, VersionRecord, VersionState, Versions};
 use serde::Serialize;
 
-/// Room for the multipart framing around the package in a form upload.
+/// Room for the multipart framing around the package in a form upload (and the most the
+/// form's other fields may hold).
 const MULTIPART_OVERHEAD_BYTES: u64 = 64 * 1024;
 
 /// An app as pages show it.
@@ -295,6 +296,7 @@ pub async fn upload(
     })
     .await?;
     let mut csrf_checked = header_csrf;
+    let mut ignored_bytes = 0u64;
     let mut accepted = None;
     while let Some(field) = multipart.next().await {
         let mut field =
@@ -313,7 +315,8 @@ pub async fn upload(
                 me.check_csrf(&state, Some(&String::from_utf8_lossy(&value)))?;
                 csrf_checked = true;
             }
-            Some("package") => {
+            // One package per upload; a second file field counts as an ignored field.
+            Some("package") if accepted.is_none() => {
                 if !csrf_checked {
                     return Err(ApiError::forbidden(
                         "csrf",
@@ -338,9 +341,14 @@ pub async fn upload(
                 accepted = Some(result?);
             }
             _ => {
-                // Ignore other fields, but read them so the stream moves on.
+                // Other fields are ignored, but read (so the stream moves on) and bounded.
                 while let Some(chunk) = field.next().await {
-                    chunk.map_err(|e| ApiError::bad_request("invalid_form", e.to_string()))?;
+                    let chunk =
+                        chunk.map_err(|e| ApiError::bad_request("invalid_form", e.to_string()))?;
+                    ignored_bytes += chunk.len() as u64;
+                    if ignored_bytes > MULTIPART_OVERHEAD_BYTES {
+                        return Err(ApiError::too_large(MULTIPART_OVERHEAD_BYTES));
+                    }
                 }
             }
         }

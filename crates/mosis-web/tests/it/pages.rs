@@ -360,6 +360,15 @@ fn a_plain_form_upload_without_javascript_stores_the_version_and_redirects_to_it
             .iter()
             .all(|f| !f.starts_with(".incoming/") || f == ".incoming")
     );
+    // Other fields are bounded: a form stuffed with 100 KiB of them is refused.
+    let stuffing = vec![b'x'; 100 * 1024];
+    let stuffed = post(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("notes", None, &stuffing),
+        ("package", Some("p.mpk"), &bytes),
+    ]);
+    assert_eq!(stuffed.status(), 413);
+    assert_eq!(s.portal.version_count("com.example.evil"), 1);
     // The real thing.
     let stored = post(&[
         ("_csrf", None, csrf.as_bytes()),
