@@ -2,17 +2,16 @@
 //! whole), verify it with the domain crate, and only then move it into place and record
 //! the version, so a refused or abandoned upload leaves no row and no file.
 
-use crate::error::{ApiError, on_own_thread};
+use crate::error::{ApiError, blocking, on_own_thread};
 use crate::state::AppState;
 use crate::views;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt as _};
-use mosis_client::wire::VersionView;
 use mosis_domain::{AppId, Limits, verify_package};
 use mosis_storage::{
     Account, App, BlobFile, BlobKey, BlobStore as _, FsPendingBlob, NewVersion, PendingBlob as _,
-    SigningKeys, StorageError, Versions,
+    SigningKeys, StorageError, VersionRecord, Versions,
 };
 use std::io::{BufReader, Write as _};
 use std::sync::Arc;
@@ -24,7 +23,7 @@ const CHANNEL_CHUNKS: usize = 16;
 
 /// Receives the body into a sealed, staged blob. Errors: 413 past `limit`, 408 when the
 /// client stalls, 400 when the body ends early.
-pub async fn receive<E: std::fmt::Display>(
+async fn receive<E: std::fmt::Display>(
     state: &Arc<AppState>,
     mut payload: impl Stream<Item = Result<Bytes, E>> + Unpin,
     declared_len: Option<u64>,
@@ -121,15 +120,41 @@ fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, code, message)
 }
 
+/// Receives an authorised upload's body and then verifies and records it, counting it
+/// in the metrics and the log: what the API and the dashboard both run once they have
+/// authorised the upload. `existing` is the app as it was then (`None`: unclaimed).
+pub async fn store<E: std::fmt::Display>(
+    state: &Arc<AppState>,
+    uploader: Account,
+    app_id: AppId,
+    existing: Option<App>,
+    body: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    declared_len: Option<u64>,
+) -> Result<VersionRecord, ApiError> {
+    let (pending, bytes) = match receive(state, body, declared_len).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            state.metrics.record_upload(false, 0);
+            return Err(e);
+        }
+    };
+    let shared = state.clone();
+    let accepted =
+        blocking(move || accept(&shared, &uploader, &app_id, existing.as_ref(), pending)).await;
+    state.metrics.record_upload(accepted.is_ok(), bytes);
+    let record = accepted?;
+    tracing::info!(app_id = %record.app_id, version = %record.version, size_bytes = record.size, "version uploaded");
+    Ok(record)
+}
+
 /// Verifies a staged upload and records it (blocking: call through `web::block`).
-/// `existing` is the app as it was when the upload was authorised (`None`: unclaimed).
-pub fn accept(
+fn accept(
     state: &AppState,
     uploader: &Account,
     app_id: &AppId,
     existing: Option<&App>,
     mut pending: FsPendingBlob,
-) -> Result<VersionView, ApiError> {
+) -> Result<VersionRecord, ApiError> {
     let limits = Limits {
         max_package_bytes: state.config.max_upload_bytes,
         ..Limits::default()
@@ -221,7 +246,7 @@ pub fn accept(
     let claim_as = existing.is_none().then_some(manifest.name.as_str());
     let now = state.auth.clock().now();
     match state.store.record_upload(&new, claim_as, now) {
-        Ok((record, _job)) => Ok(views::version(&record)),
+        Ok((record, _job)) => Ok(record),
         Err(e) => {
             // Nothing may stay visible without its row.
             if let Err(cleanup) = state.blobs.delete(&key) {

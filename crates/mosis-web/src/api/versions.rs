@@ -52,21 +52,16 @@ pub async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let shared = state.clone().into_inner();
-    let received = upload::receive(&shared, payload, declared).await;
-    let (pending, bytes) = match received {
-        Ok(ok) => ok,
-        Err(e) => {
-            state.metrics.record_upload(false, 0);
-            return Err(e);
-        }
-    };
-    let accepted =
-        blocking(move || upload::accept(&shared, &caller.account, &id, existing.as_ref(), pending))
-            .await;
-    state.metrics.record_upload(accepted.is_ok(), bytes);
-    let view = accepted?;
-    tracing::info!(app_id = %view.app_id, version = %view.version, size_bytes = view.size, "version uploaded");
+    let record = upload::store(
+        &state.clone().into_inner(),
+        caller.account,
+        id,
+        existing,
+        payload,
+        declared,
+    )
+    .await?;
+    let view = views::version(&record);
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

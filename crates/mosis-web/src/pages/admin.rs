@@ -9,7 +9,9 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
-use mosis_storage::{AccountId, Accounts as _, AuditLog as _, AuditRecord, Role, UnixTime};
+use mosis_storage::{
+    Account, AccountId, Accounts as _, AuditLog as _, AuditRecord, Role, UnixTime,
+};
 use std::collections::HashMap;
 
 /// Audit entries per page.
@@ -108,29 +110,23 @@ fn conflict(message: &str) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "lockout", message)
 }
 
-/// Runs an admin action on user `{id}` (after the CSRF and admin checks), then back to
-/// the users page.
+/// Runs an admin action on user `{id}` (after the CSRF and admin checks; the account must
+/// exist), then back to the users page.
 async fn user_action(
     state: State,
     cookie: SessionCookie,
     path: Path<i64>,
     form: FormData,
     req: HttpRequest,
-    action: impl FnOnce(
-        &AppState,
-        &SignedIn,
-        AccountId,
-        &FormData,
-        Option<&str>,
-    ) -> Result<(), ApiError>
+    action: impl FnOnce(&AppState, &SignedIn, Account, &FormData, Option<&str>) -> Result<(), ApiError>
     + Send
     + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let id = AccountId(*path);
     submit(state, cookie, form, &req, move |state, me, form, ip| {
         permissions::manage_users(&me.principal)?;
-        state.store.account(id)?;
-        action(state, me, id, form, ip)?;
+        let account = state.store.account(id)?;
+        action(state, me, account, form, ip)?;
         Ok(Reply::Redirect("/admin/users".into()))
     })
     .await
@@ -145,37 +141,44 @@ pub async fn set_roles(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    user_action(state, cookie, path, form, req, |state, me, id, form, ip| {
-        let wanted = form.all("role");
-        let account = state.store.account(id)?;
-        let now = state.auth.clock().now();
-        for role in [Role::Reviewer, Role::Admin] {
-            let want = wanted.iter().any(|r| r == role.as_str());
-            let has = account.roles.contains(&role);
-            if want == has {
-                continue;
+    user_action(
+        state,
+        cookie,
+        path,
+        form,
+        req,
+        |state, me, account, form, ip| {
+            let (id, wanted) = (account.id, form.all("role"));
+            let now = state.auth.clock().now();
+            for role in [Role::Reviewer, Role::Admin] {
+                let want = wanted.iter().any(|r| r == role.as_str());
+                let has = account.roles.contains(&role);
+                if want == has {
+                    continue;
+                }
+                if !want && role == Role::Admin && !account.disabled && enabled_admins(state)? <= 1
+                {
+                    return Err(conflict(
+                        "this is the last admin: make another admin first, so nobody is locked out",
+                    ));
+                }
+                if want {
+                    state.store.grant_role(id, role, now)?;
+                } else {
+                    state.store.revoke_role(id, role)?;
+                }
+                actions::audit(
+                    state,
+                    &me.principal,
+                    if want { "role.granted" } else { "role.revoked" },
+                    account.name.clone(),
+                    serde_json::json!({ "role": role.as_str() }),
+                    ip,
+                )?;
             }
-            if !want && role == Role::Admin && !account.disabled && enabled_admins(state)? <= 1 {
-                return Err(conflict(
-                    "this is the last admin: make another admin first, so nobody is locked out",
-                ));
-            }
-            if want {
-                state.store.grant_role(id, role, now)?;
-            } else {
-                state.store.revoke_role(id, role)?;
-            }
-            actions::audit(
-                state,
-                &me.principal,
-                if want { "role.granted" } else { "role.revoked" },
-                account.name.clone(),
-                serde_json::json!({ "role": role.as_str() }),
-                ip,
-            )?;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -187,27 +190,34 @@ pub async fn disable(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    user_action(state, cookie, path, form, req, |state, me, id, _, ip| {
-        if id == me.principal.account.id {
-            return Err(conflict("you cannot suspend yourself"));
-        }
-        let account = state.store.account(id)?;
-        if account.roles.contains(&Role::Admin) && enabled_admins(state)? <= 1 {
-            return Err(conflict("this is the last admin"));
-        }
-        state.store.set_disabled(id, true)?;
-        state
-            .auth
-            .end_sessions_of(me.principal.account.id, id, ip)?;
-        actions::audit(
-            state,
-            &me.principal,
-            "account.disabled",
-            account.name,
-            serde_json::json!({}),
-            ip,
-        )
-    })
+    user_action(
+        state,
+        cookie,
+        path,
+        form,
+        req,
+        |state, me, account, _, ip| {
+            let id = account.id;
+            if id == me.principal.account.id {
+                return Err(conflict("you cannot suspend yourself"));
+            }
+            if account.roles.contains(&Role::Admin) && enabled_admins(state)? <= 1 {
+                return Err(conflict("this is the last admin"));
+            }
+            state.store.set_disabled(id, true)?;
+            state
+                .auth
+                .end_sessions_of(me.principal.account.id, id, ip)?;
+            actions::audit(
+                state,
+                &me.principal,
+                "account.disabled",
+                account.name,
+                serde_json::json!({}),
+                ip,
+            )
+        },
+    )
     .await
 }
 
@@ -219,18 +229,24 @@ pub async fn enable(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    user_action(state, cookie, path, form, req, |state, me, id, _, ip| {
-        let account = state.store.account(id)?;
-        state.store.set_disabled(id, false)?;
-        actions::audit(
-            state,
-            &me.principal,
-            "account.enabled",
-            account.name,
-            serde_json::json!({}),
-            ip,
-        )
-    })
+    user_action(
+        state,
+        cookie,
+        path,
+        form,
+        req,
+        |state, me, account, _, ip| {
+            state.store.set_disabled(account.id, false)?;
+            actions::audit(
+                state,
+                &me.principal,
+                "account.enabled",
+                account.name,
+                serde_json::json!({}),
+                ip,
+            )
+        },
+    )
     .await
 }
 
@@ -242,12 +258,19 @@ pub async fn end_sessions(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    user_action(state, cookie, path, form, req, |state, me, id, _, ip| {
-        state
-            .auth
-            .end_sessions_of(me.principal.account.id, id, ip)?;
-        Ok(())
-    })
+    user_action(
+        state,
+        cookie,
+        path,
+        form,
+        req,
+        |state, me, account, _, ip| {
+            state
+                .auth
+                .end_sessions_of(me.principal.account.id, account.id, ip)?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -260,29 +283,35 @@ pub async fn link_identity(
     form: FormData,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    user_action(state, cookie, path, form, req, |state, me, id, form, ip| {
-        let provider = form.text("provider");
-        let subject = form.text("subject").trim().to_owned();
-        state.sign_in.provider(&provider)?;
-        if subject.is_empty() || subject.len() > 255 {
-            return Err(ApiError::bad_request(
-                "invalid_subject",
-                "subject: the provider's user id, 1 to 255 characters",
-            ));
-        }
-        let account = state.store.account(id)?;
-        state
-            .store
-            .link_identity(id, &provider, &subject, state.auth.clock().now())?;
-        actions::audit(
-            state,
-            &me.principal,
-            "identity.linked",
-            account.name,
-            serde_json::json!({ "provider": provider, "subject": subject }),
-            ip,
-        )
-    })
+    user_action(
+        state,
+        cookie,
+        path,
+        form,
+        req,
+        |state, me, account, form, ip| {
+            let provider = form.text("provider");
+            let subject = form.text("subject").trim().to_owned();
+            state.sign_in.provider(&provider)?;
+            if subject.is_empty() || subject.len() > 255 {
+                return Err(ApiError::bad_request(
+                    "invalid_subject",
+                    "subject: the provider's user id, 1 to 255 characters",
+                ));
+            }
+            state
+                .store
+                .link_identity(account.id, &provider, &subject, state.auth.clock().now())?;
+            actions::audit(
+                state,
+                &me.principal,
+                "identity.linked",
+                account.name,
+                serde_json::json!({ "provider": provider, "subject": subject }),
+                ip,
+            )
+        },
+    )
     .await
 }
 

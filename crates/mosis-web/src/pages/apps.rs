@@ -323,22 +323,16 @@ pub async fn upload(
                         "the form's CSRF token must come before the file; reload the page and try again",
                     ));
                 }
-                let shared = state.clone().into_inner();
-                let received = upload::receive(&shared, &mut field, None).await;
-                let (pending, bytes) = match received {
-                    Ok(ok) => ok,
-                    Err(e) => {
-                        state.metrics.record_upload(false, 0);
-                        return Err(e);
-                    }
-                };
-                let (account, app) = (me.principal.account.clone(), app.clone());
-                let result = blocking(move || {
-                    upload::accept(&shared, &account, &app.app_id, Some(&app), pending)
-                })
-                .await;
-                state.metrics.record_upload(result.is_ok(), bytes);
-                accepted = Some(result?);
+                let record = upload::store(
+                    &state.clone().into_inner(),
+                    me.principal.account.clone(),
+                    app.app_id.clone(),
+                    Some(app.clone()),
+                    &mut field,
+                    None,
+                )
+                .await?;
+                accepted = Some(record);
             }
             _ => {
                 // Other fields are ignored, but read (so the stream moves on) and bounded.
@@ -353,30 +347,23 @@ pub async fn upload(
             }
         }
     }
-    let view = accepted.ok_or_else(|| {
+    let record = accepted.ok_or_else(|| {
         ApiError::bad_request("invalid_form", "package: choose a package file to upload")
     })?;
-    tracing::info!(app_id = %view.app_id, version = %view.version, size_bytes = view.size, "version uploaded from the dashboard");
     if !is_htmx(&req) {
-        return Ok(
-            Reply::Redirect(format!("/apps/{}/versions/{}", view.app_id, view.version))
-                .into_response(),
-        );
+        return Ok(Reply::Redirect(format!(
+            "/apps/{}/versions/{}",
+            record.app_id, record.version
+        ))
+        .into_response());
     }
-    let reply = reading(&state, move |state| {
-        let mut ctx = context(state, Some(&me), "apps");
+    let reply = blocking(move || {
+        let mut ctx = context(&state, Some(&me), "apps");
         let now = state.auth.clock().now();
-        let record = state.store.version(
-            &app.app_id,
-            &view
-                .version
-                .parse()
-                .map_err(|_| ApiError::internal("version"))?,
-        )?;
         ctx.insert("app", &app_view(&app, now));
         ctx.insert("version", &version_view(&record, now));
         Ok(Reply::ok(render(
-            state,
+            &state,
             "partials/upload_result.html",
             &ctx,
         )?))
