@@ -7,8 +7,7 @@ use crate::error::AuthError;
 use crate::principal::Principal;
 use crate::scope::Scope;
 use crate::service::{Authenticator, IssuedToken};
-use crate::token::{random_bytes, random_text};
-use mosis_domain::Sha256;
+use crate::token::{random_bytes, random_text, stored_hash};
 use mosis_storage::{
     Accounts, AuditEntry, AuditLog, DeviceAuth, DeviceAuthState, DeviceAuthorizations,
     NewDeviceAuth, Origin, Sessions, StorageError, Tokens,
@@ -68,10 +67,6 @@ fn user_code() -> Result<String, AuthError> {
     Ok(format!("{}-{}", &letters[..4], &letters[4..]))
 }
 
-fn code_hash(device_code: &str) -> Vec<u8> {
-    Sha256::of(device_code.as_bytes()).as_bytes().to_vec()
-}
-
 fn unknown_code() -> AuthError {
     AuthError::Invalid {
         reason:
@@ -101,7 +96,7 @@ impl<S: Accounts + Tokens + Sessions + AuditLog + DeviceAuthorizations> Authenti
         // A user-code collision with a live code is unlikely (20^8); retry a few times.
         for _ in 0..5 {
             let new = NewDeviceAuth {
-                code_hash: code_hash(&device_code),
+                code_hash: stored_hash(&device_code),
                 user_code: user_code()?,
                 scopes: scopes.iter().map(Scope::to_string).collect(),
                 expires_at: now + DEVICE_CODE_TTL_SECS,
@@ -202,7 +197,7 @@ impl<S: Accounts + Tokens + Sessions + AuditLog + DeviceAuthorizations> Authenti
 
     /// The CLI's poll: pending, denied, expired, or — once — the approved token.
     pub fn poll_device_auth(&self, device_code: &str) -> Result<DevicePoll, AuthError> {
-        let hash = code_hash(device_code);
+        let hash = stored_hash(device_code);
         let auth = self
             .store()
             .device_auth_by_code_hash(&hash)

@@ -5,8 +5,8 @@
 use crate::error::AuthError;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, TokenResponse as _,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, TokenResponse as _,
 };
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -340,7 +340,6 @@ impl Provider {
                             .as_ref()
                             .and_then(|e| e.split('@').next().map(str::to_owned))
                     });
-                let _ = response.access_token();
                 Ok(Identity {
                     provider: self.id.clone(),
                     subject: claims.subject().as_str().to_owned(),

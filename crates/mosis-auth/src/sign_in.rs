@@ -9,8 +9,7 @@
 use crate::clock::Clock;
 use crate::error::AuthError;
 use crate::providers::{Authorization, Identity, Provider, http_client};
-use crate::token::{constant_time_eq, random_text};
-use mosis_domain::Sha256;
+use crate::token::{constant_time_eq, random_text, stored_hash};
 use mosis_storage::{
     Account, Accounts, AuditEntry, AuditLog, SignInFlow, SignIns, StorageError, UnixTime,
 };
@@ -44,10 +43,6 @@ pub fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/apps".to_owned(),
     }
-}
-
-fn state_hash(state: &str) -> Vec<u8> {
-    Sha256::of(state.as_bytes()).as_bytes().to_vec()
 }
 
 /// An account name from a provider's user name: lowercase letters, digits, `-`, `_`, `.`.
@@ -116,7 +111,7 @@ impl<S: SignIns + Accounts + AuditLog> SignIn<S> {
         let now = self.clock.now();
         Ok(self.store.start_sign_in(
             &SignInFlow {
-                state_hash: state_hash(&authorization.state),
+                state_hash: stored_hash(&authorization.state),
                 provider: provider.to_owned(),
                 nonce: authorization.nonce.clone(),
                 pkce_verifier: authorization.pkce_verifier.clone(),
@@ -147,7 +142,7 @@ impl<S: SignIns + Accounts + AuditLog> SignIn<S> {
         }
         let flow = self
             .store
-            .take_sign_in(&state_hash(state), self.clock.now())
+            .take_sign_in(&stored_hash(state), self.clock.now())
             .map_err(|e| match e {
                 StorageError::NotFound { .. } => AuthError::unauthenticated(expired),
                 other => other.into(),
@@ -264,7 +259,7 @@ impl<S: SignIns + Accounts + AuditLog> SignIn<S> {
         let secret = random_text::<32>()?;
         let now = self.clock.now();
         self.store
-            .create_bootstrap_link(&state_hash(&secret), now + ttl_secs, now)?;
+            .create_bootstrap_link(&stored_hash(&secret), now + ttl_secs, now)?;
         Ok(secret)
     }
 
@@ -274,7 +269,7 @@ impl<S: SignIns + Accounts + AuditLog> SignIn<S> {
         let now = self.clock.now();
         let account = self
             .store
-            .claim_with_bootstrap(&state_hash(secret), name, now)
+            .claim_with_bootstrap(&stored_hash(secret), name, now)
             .map_err(|e| match e {
                 StorageError::NotFound { .. } => {
                     AuthError::unauthenticated("this bootstrap link is not valid")

@@ -90,6 +90,12 @@ pub(crate) fn random_text<const N: usize>() -> Result<String, AuthError> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes::<N>()?.as_ref()))
 }
 
+/// The SHA-256 under which a secret (a sign-in state, a bootstrap link, a device code) is
+/// stored instead of the secret itself.
+pub(crate) fn stored_hash(secret: &str) -> Vec<u8> {
+    Sha256::of(secret.as_bytes()).as_bytes().to_vec()
+}
+
 /// Compares two byte strings without an early exit on the first difference.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {

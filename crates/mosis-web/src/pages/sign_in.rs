@@ -180,8 +180,27 @@ fn provider_error(name: &str, code: &str) -> String {
     }
 }
 
+/// Why a callback did not sign anyone in: plain words for the page, the technical detail
+/// for the collapsed `<details>` and the audit log.
+struct Refusal {
+    message: String,
+    detail: Option<String>,
+    status: StatusCode,
+}
+
+impl Refusal {
+    fn new(message: impl Into<String>, detail: Option<String>, status: StatusCode) -> Self {
+        Self {
+            message: message.into(),
+            detail,
+            status,
+        }
+    }
+}
+
 /// `GET /auth/{provider}/callback`: checks the round trip, verifies the identity with the
-/// provider, finds or creates the account, starts a session.
+/// provider, finds or creates the account, starts a session. A refusal shows the sign-in
+/// page with the reason and is audited.
 pub async fn callback(
     state: State,
     path: Path<String>,
@@ -190,15 +209,22 @@ pub async fn callback(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let provider = state.sign_in.provider(&id)?;
-    let name = provider.name.clone();
-    let ip = client_ip(&req);
-    let fail = |message: String, detail: Option<String>, status: StatusCode| {
-        let state = state.clone();
-        let (id, ip) = (id.clone(), ip.clone());
-        async move {
-            let shared = state.clone();
+    match complete_sign_in(&state, provider, &id, &query, &req).await {
+        Ok((token, next)) => Ok(HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, next))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .cookie(session_cookie(&state, token))
+            .cookie(clear_sign_in_cookie(&state))
+            .finish()),
+        Err(refusal) => {
+            let ip = client_ip(&req);
+            let clear = clear_sign_in_cookie(&state);
             let reply = blocking(move || {
-                let state = shared;
+                let Refusal {
+                    message,
+                    detail,
+                    status,
+                } = refusal;
                 state.sign_in.record_failure(
                     &id,
                     detail.as_deref().unwrap_or(&message),
@@ -208,52 +234,57 @@ pub async fn callback(
             })
             .await?;
             let mut response = reply.into_response();
-            let _ = response.add_cookie(&clear_sign_in_cookie(&state));
-            Ok::<_, ApiError>(response)
+            let _ = response.add_cookie(&clear);
+            Ok(response)
         }
-    };
+    }
+}
+
+/// The callback's steps; returns the session token and where to go next.
+async fn complete_sign_in(
+    state: &State,
+    provider: &mosis_auth::Provider,
+    id: &str,
+    query: &CallbackQuery,
+    req: &HttpRequest,
+) -> Result<(String, String), Refusal> {
+    let name = &provider.name;
     if let Some(code) = &query.error {
         let detail = query
             .error_description
             .clone()
             .unwrap_or_else(|| code.clone());
-        return fail(
-            provider_error(&name, code),
+        return Err(Refusal::new(
+            provider_error(name, code),
             Some(detail),
             StatusCode::UNAUTHORIZED,
-        )
-        .await;
+        ));
     }
     let (Some(code), Some(flow_state)) = (query.code.clone(), query.state.clone()) else {
-        return fail(
+        return Err(Refusal::new(
             format!("{name} sent the browser back without a sign-in code; try again."),
             None,
             StatusCode::BAD_REQUEST,
-        )
-        .await;
+        ));
     };
-    let bound = bound_sign_in_state(&state, &req);
-    let shared = state.clone();
-    let provider_id = id.clone();
+    let bound = bound_sign_in_state(state, req);
+    let (shared, provider_id) = (state.clone(), id.to_owned());
     let flow = blocking(move || {
         Ok(shared
             .sign_in
             .take(&provider_id, &flow_state, bound.as_deref())?)
     })
-    .await;
-    let flow = match flow {
-        Ok(flow) => flow,
-        Err(e) => {
-            return fail(
-                "The sign-in expired or did not start in this browser; please try again.".into(),
-                Some(e.message().to_owned()),
-                StatusCode::UNAUTHORIZED,
-            )
-            .await;
-        }
-    };
-    let redirect = callback_url(&state, &id)?;
-    let identity: Identity = match provider
+    .await
+    .map_err(|e| {
+        Refusal::new(
+            "The sign-in expired or did not start in this browser; please try again.",
+            Some(e.message().to_owned()),
+            StatusCode::UNAUTHORIZED,
+        )
+    })?;
+    let redirect = callback_url(state, id)
+        .map_err(|e| Refusal::new(e.message(), None, StatusCode::INTERNAL_SERVER_ERROR))?;
+    let identity: Identity = provider
         .identify(
             state.sign_in.http(),
             &redirect,
@@ -262,44 +293,31 @@ pub async fn callback(
             &flow.nonce,
         )
         .await
-    {
-        Ok(identity) => identity,
-        Err(e) => {
-            return fail(
+        .map_err(|e| {
+            Refusal::new(
                 format!("{name} could not confirm who you are; please try again."),
                 Some(e.to_string()),
                 StatusCode::UNAUTHORIZED,
             )
-            .await;
-        }
-    };
-    let origin = origin(&req);
+        })?;
+    let origin = origin(req);
     let shared = state.clone();
-    let started = blocking(move || {
+    let token = blocking(move || {
         let account = shared
             .sign_in
             .account_for(&identity, origin.ip.as_deref())?;
         let (token, _) = shared.auth.start_session(account.id, &origin)?;
         Ok(token)
     })
-    .await;
-    let token = match started {
-        Ok(token) => token,
-        Err(e) => {
-            return fail(
-                "This account cannot sign in here.".into(),
-                Some(e.message().to_owned()),
-                StatusCode::FORBIDDEN,
-            )
-            .await;
-        }
-    };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, flow.next))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .cookie(session_cookie(&state, token))
-        .cookie(clear_sign_in_cookie(&state))
-        .finish())
+    .await
+    .map_err(|e| {
+        Refusal::new(
+            "This account cannot sign in here.",
+            Some(e.message().to_owned()),
+            StatusCode::FORBIDDEN,
+        )
+    })?;
+    Ok((token, flow.next))
 }
 
 /// `POST /logout`: ends the session at once (the cookie is worthless afterwards).
