@@ -255,3 +255,30 @@ pub(crate) fn measure(cmd: &mut Command) -> anyhow::Result<Cost> {
         max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
     })
 }
+
+/// Fails unless every (tool, install hint) is on PATH; then builds the release
+/// `portal-server` and `mosis` and returns their paths (server, CLI).
+pub(crate) fn release_binaries(
+    tools: &[(&str, &str)],
+) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    for (tool, hint) in tools {
+        let found = Command::new("which")
+            .arg(tool)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        anyhow::ensure!(found, "{tool} is needed: {hint}");
+    }
+    let mut build = crate::cargo();
+    build.args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "portal-server",
+        "-p",
+        "mosis-cli",
+    ]);
+    crate::run(build)?;
+    let release = crate::workspace_root().join("target/release");
+    Ok((release.join("portal-server"), release.join("mosis")))
+}

@@ -7,11 +7,11 @@
 //! - The htmx versions fragment of an app with 10 versions (session, queries, a partial)
 //!   against `/healthz`. Goal ≥ 25 % of its requests/s.
 
-use crate::bench::quiet;
+use crate::bench::{quiet, release_binaries};
 use crate::bench_publish::set_manifest;
 use crate::server::Server;
-use crate::{cargo, run, workspace_root};
-use anyhow::{Context as _, bail};
+use crate::workspace_root;
+use anyhow::Context as _;
 use std::fs;
 use std::process::Command;
 
@@ -21,28 +21,10 @@ const WRK_SECS: u32 = 10;
 
 /// Runs the benchmark and prints every ratio.
 pub fn run_bench() -> anyhow::Result<()> {
-    for tool in ["wrk", "curl"] {
-        if !Command::new("which")
-            .arg(tool)
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            bail!("{tool} is needed: apt-get install -y {tool}");
-        }
-    }
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "portal-server",
-        "-p",
-        "mosis-cli",
-    ]);
-    run(build)?;
-    let bin = workspace_root().join("target/release");
-    let (portal, mosis) = (bin.join("portal-server"), bin.join("mosis"));
+    let (portal, mosis) = release_binaries(&[
+        ("wrk", "apt-get install -y wrk"),
+        ("curl", "apt-get install -y curl"),
+    ])?;
     let dir = workspace_root().join("bench-out/dashboard");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir)?;

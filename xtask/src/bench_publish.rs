@@ -9,9 +9,9 @@
 //! - `GET /api/v1/apps/{id}` (token check + SQLite reads) with wrk at 64 connections
 //!   against `/healthz` on the same server. Goal ≥ 40 % of its requests/s, p99 ≤ 10 ms.
 
-use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet};
+use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet, release_binaries};
 use crate::server::Server;
-use crate::{cargo, workspace_root};
+use crate::workspace_root;
 use anyhow::{Context as _, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,33 +27,11 @@ const WRK_SECS: u32 = 10;
 
 /// Runs the benchmark and prints every ratio.
 pub fn run() -> anyhow::Result<()> {
-    for (tool, hint) in [
+    let (portal, mosis) = release_binaries(&[
         ("wrk", "apt-get install -y wrk"),
         ("curl", "apt-get install -y curl"),
         ("dd", "coreutils"),
-    ] {
-        if Command::new("which")
-            .arg(tool)
-            .stdout(Stdio::null())
-            .status()
-            .map_or(true, |s| !s.success())
-        {
-            bail!("{tool} is needed as a peer: {hint}");
-        }
-    }
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "portal-server",
-        "-p",
-        "mosis-cli",
-    ]);
-    crate::run(build)?;
-    let release = workspace_root().join("target/release");
-    let (mosis, portal) = (release.join("mosis"), release.join("portal-server"));
+    ])?;
     let dir = workspace_root().join("bench-out/publish");
     if dir.exists() {
         fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
