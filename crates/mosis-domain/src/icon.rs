@@ -63,6 +63,139 @@ pub fn check_icon(header: &[u8]) -> Result<IconSize, String> {
     Ok(IconSize { width, height })
 }
 
+/// Largest icon file [`decode_icon`] reads, in bytes.
+pub const MAX_ICON_BYTES: usize = 8 * 1024 * 1024;
+
+/// Decodes a whole PNG icon, beyond [`check_icon`]'s header: every chunk's length and
+/// CRC, a palette where the colour type needs one, the image data inflating to exactly
+/// the size the header implies, each row's filter type, and the closing `IEND`. What a
+/// device's image decoder would trip on is found here first. Memory stays bounded: the
+/// image data is inflated through a fixed buffer, never held whole.
+pub fn decode_icon(png: &[u8]) -> Result<IconSize, String> {
+    if png.len() > MAX_ICON_BYTES {
+        return Err(format!(
+            "is {} bytes; the limit for an icon is {MAX_ICON_BYTES}",
+            png.len()
+        ));
+    }
+    let size = check_icon(png)?;
+    let (depth, colour, interlaced) = (png[24], png[25], png[28] == 1);
+    let mut at = PNG_SIGNATURE.len();
+    let mut image_data: Vec<&[u8]> = Vec::new();
+    let (mut palette, mut ended) = (false, false);
+    while at < png.len() {
+        let header = png
+            .get(at..at + 8)
+            .ok_or("corrupt PNG: a chunk header is cut off")?;
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let kind = &header[4..8];
+        let body = png
+            .get(at + 8..at + 8 + len)
+            .ok_or_else(|| format!("corrupt PNG: chunk {} is cut off", String::from_utf8_lossy(kind)))?;
+        let crc = png
+            .get(at + 8 + len..at + 12 + len)
+            .ok_or("corrupt PNG: a chunk checksum is cut off")?;
+        if crc32fast::hash(&png[at + 4..at + 8 + len]) != u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]) {
+            return Err(format!(
+                "corrupt PNG: the checksum of chunk {} does not match",
+                String::from_utf8_lossy(kind)
+            ));
+        }
+        match kind {
+            b"PLTE" => palette = true,
+            b"IDAT" => image_data.push(body),
+            b"IEND" => {
+                ended = true;
+                at += 12 + len;
+                break;
+            }
+            _ => {}
+        }
+        at += 12 + len;
+    }
+    if !ended {
+        return Err("corrupt PNG: no IEND chunk; the file is cut off".into());
+    }
+    if at != png.len() {
+        return Err("corrupt PNG: data follows the IEND chunk".into());
+    }
+    if colour == 3 && !palette {
+        return Err("corrupt PNG: colour type 3 needs a PLTE chunk".into());
+    }
+    if image_data.is_empty() {
+        return Err("corrupt PNG: no image data (IDAT)".into());
+    }
+    let rows = row_layout(size, depth, colour, interlaced);
+    inflate_rows(&image_data, &rows)?;
+    Ok(size)
+}
+
+/// The byte length of every scanline (without its filter byte), pass by pass.
+fn row_layout(size: IconSize, depth: u8, colour: u8, interlaced: bool) -> Vec<(u64, u64)> {
+    let channels: u64 = match colour {
+        2 => 3,
+        4 => 2,
+        6 => 4,
+        _ => 1,
+    };
+    let bits_per_pixel = channels * u64::from(depth);
+    let row_bytes = |width: u64| (width * bits_per_pixel).div_ceil(8);
+    let (w, h) = (u64::from(size.width), u64::from(size.height));
+    if !interlaced {
+        return vec![(h, row_bytes(w))];
+    }
+    // Adam7: (x start, y start, x step, y step) of each pass.
+    [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+        .into_iter()
+        .map(|(x0, y0, dx, dy)| {
+            let cols = w.saturating_sub(x0).div_ceil(dx);
+            let lines = h.saturating_sub(y0).div_ceil(dy);
+            if cols == 0 { (0, 0) } else { (lines, row_bytes(cols)) }
+        })
+        .collect()
+}
+
+/// Inflates the image data through a fixed buffer, checking each row's filter byte and
+/// that the data ends exactly where the rows do.
+fn inflate_rows(image_data: &[&[u8]], rows: &[(u64, u64)]) -> Result<(), String> {
+    use std::io::Read as _;
+    let chained = image_data
+        .iter()
+        .fold(Box::new(std::io::empty()) as Box<dyn std::io::Read>, |acc, part| {
+            Box::new(acc.chain(*part))
+        });
+    let mut inflater = flate2::read::ZlibDecoder::new(chained);
+    let mut buf = vec![0u8; 64 * 1024];
+    let broken = |e: std::io::Error| format!("corrupt PNG: the image data does not inflate: {e}");
+    for &(lines, bytes) in rows {
+        for _ in 0..lines {
+            let mut filter = [0u8; 1];
+            inflater
+                .read_exact(&mut filter)
+                .map_err(|_| "corrupt PNG: the image data is shorter than the image".to_owned())?;
+            if filter[0] > 4 {
+                return Err(format!("corrupt PNG: unknown row filter type {}", filter[0]));
+            }
+            let mut left = bytes;
+            while left > 0 {
+                let take = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+                inflater.read_exact(&mut buf[..take]).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => {
+                        "corrupt PNG: the image data is shorter than the image".to_owned()
+                    }
+                    _ => broken(e),
+                })?;
+                left -= take as u64;
+            }
+        }
+    }
+    match inflater.read(&mut buf[..1]) {
+        Ok(0) => Ok(()),
+        Ok(_) => Err("corrupt PNG: the image data is longer than the image".into()),
+        Err(e) => Err(broken(e)),
+    }
+}
+
 /// Appends one PNG chunk (length, type, data, CRC) to `out`.
 pub(crate) fn push_png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
@@ -110,5 +243,50 @@ mod tests {
         let mut bad_crc = png_header(256, 256, 8, 6);
         bad_crc[17] ^= 1;
         check(&bad_crc, Err("checksum"));
+    }
+
+    fn decode(png: &[u8], expected: Result<u32, &str>) {
+        match (decode_icon(png), expected) {
+            (Ok(size), Ok(px)) => assert_eq!(size.width, px),
+            (Err(e), Err(needle)) => assert!(e.contains(needle), "{e:?} lacks {needle:?}"),
+            (got, want) => panic!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn whole_icons_decode_and_broken_ones_say_why() {
+        let good = crate::placeholder_icon(&crate::AppId::parse("com.example.icon").unwrap());
+        decode(&good, Ok(256));
+        decode(&good[..good.len() - 12], Err("no IEND"));
+        let mut trailing = good.clone();
+        trailing.push(0);
+        decode(&trailing, Err("follows the IEND"));
+        let mut flipped = good.clone();
+        let idat = good.windows(4).position(|w| w == b"IDAT").unwrap();
+        flipped[idat + 6] ^= 0xff;
+        decode(&flipped, Err("checksum of chunk IDAT"));
+        // A valid header over image data for a smaller image: too short.
+        let mut short = png_header(256, 256, 8, 6);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, &vec![0u8; 100]).unwrap();
+        push_png_chunk(&mut short, b"IDAT", &z.finish().unwrap());
+        push_png_chunk(&mut short, b"IEND", &[]);
+        decode(&short, Err("shorter than the image"));
+        // A palette image without its palette.
+        let mut no_palette = png_header(256, 256, 8, 3);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, &vec![0u8; 257 * 256]).unwrap();
+        push_png_chunk(&mut no_palette, b"IDAT", &z.finish().unwrap());
+        push_png_chunk(&mut no_palette, b"IEND", &[]);
+        decode(&no_palette, Err("PLTE"));
+        // A bad row filter.
+        let mut bad_filter = png_header(256, 256, 8, 0);
+        let mut rows = vec![0u8; 257 * 256];
+        rows[257] = 9;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, &rows).unwrap();
+        push_png_chunk(&mut bad_filter, b"IDAT", &z.finish().unwrap());
+        push_png_chunk(&mut bad_filter, b"IEND", &[]);
+        decode(&bad_filter, Err("filter type 9"));
     }
 }

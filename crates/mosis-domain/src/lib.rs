@@ -13,13 +13,16 @@ mod package;
 mod path;
 mod problem;
 mod project;
+mod trust;
 mod walk;
 
 pub use background::BackgroundWriter;
 pub use digest::{Sha256, Sha256Hasher};
 pub use error::DomainError;
 pub use file_list::{FILE_LIST_FORMAT, FileEntry, FileList};
-pub use icon::{ICON_HEADER_BYTES, IconSize, MAX_ICON_PX, MIN_ICON_PX, check_icon};
+pub use icon::{
+    ICON_HEADER_BYTES, IconSize, MAX_ICON_BYTES, MAX_ICON_PX, MIN_ICON_PX, check_icon, decode_icon,
+};
 pub use ids::{AppId, IdError, KeyId};
 pub use installed::verify_directory;
 pub use keys::{PublicKey, SigningKey, write_new_key_pair};
@@ -32,3 +35,8 @@ pub use package::{
 pub use path::{PackagePath, PathError};
 pub use problem::{Problem, ProblemCode};
 pub use project::{ENTRY_FILE, ICON_FILE, init_project, placeholder_icon};
+pub use trust::{
+    Channel, DocKind, Index, IndexCheck, IndexDocument, OnlineKey, OnlineKeys, ReleaseStatement,
+    Signature, Signed, TrustError, VerifiedIndex, verify_index, verify_online_keys,
+    verify_release,
+};

@@ -83,6 +83,19 @@ impl Permission {
         }
     }
 
+    /// Whether users must be told before an app gains it (a reviewer looks at every
+    /// update that adds one): camera, microphone, location, contacts, bluetooth.
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            Permission::Camera
+                | Permission::Microphone
+                | Permission::Location
+                | Permission::Contacts
+                | Permission::Bluetooth
+        )
+    }
+
     fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.as_str() == s)
     }

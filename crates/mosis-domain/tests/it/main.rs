@@ -10,3 +10,4 @@ mod installed;
 mod pack;
 mod roundtrip;
 mod support;
+mod trust;
