@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-mod clock;
 mod device;
 mod error;
 pub mod permissions;
@@ -12,7 +11,8 @@ mod session;
 mod sign_in;
 mod token;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+/// Time as a parameter (defined by the storage layer, shared by every service crate).
+pub use mosis_storage::{Clock, ManualClock, SystemClock};
 pub use device::{
     DEVICE_CODE_TTL_SECS, DevicePoll, DeviceStart, POLL_INTERVAL_SECS, normalize_user_code,
 };

@@ -1,6 +1,6 @@
 //! The authenticator: resolves credentials to principals, issues and revokes them.
 
-use crate::clock::Clock;
+use mosis_storage::Clock;
 use crate::error::AuthError;
 use crate::principal::{Credential, Principal, account_may};
 use crate::scope::Scope;

@@ -6,7 +6,7 @@
 //! [`SignIn::account_for`] on the blocking pool, [`crate::Provider::authorize`] /
 //! [`crate::Provider::identify`] on the executor.
 
-use crate::clock::Clock;
+use mosis_storage::Clock;
 use crate::error::AuthError;
 use crate::providers::{Authorization, Identity, Provider, http_client};
 use crate::token::{constant_time_eq, random_text, stored_hash};

@@ -2,6 +2,7 @@
 
 pub mod backup;
 mod blob;
+mod clock;
 pub mod conformance;
 mod db;
 mod error;
@@ -10,6 +11,7 @@ pub mod repos;
 mod sqlite;
 
 pub use blob::{BlobFile, BlobInfo, BlobKey, BlobStore, FsBlobStore, FsPendingBlob, PendingBlob};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{Database, DatabaseKind};
 pub use error::StorageError;
 pub use repos::*;

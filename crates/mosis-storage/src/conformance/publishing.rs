@@ -93,6 +93,7 @@ pub(super) fn versions<S: PortalStore>(s: &S) {
             VersionState::Pending,
             VersionState::InReview,
             None,
+            None,
             NOW + 1,
         )
         .expect("to review");
@@ -106,28 +107,25 @@ pub(super) fn versions<S: PortalStore>(s: &S) {
             VersionState::Pending,
             VersionState::Rejected,
             None,
+            None,
             NOW
         )),
         "a transition is a compare-and-set"
     );
+    let reviewer = s.create_account("rita", None, NOW).expect("reviewer").id;
     let rejected = s
         .transition(
             v1.id,
             VersionState::InReview,
             VersionState::Rejected,
             Some("crashes on start"),
+            Some(reviewer),
             NOW + 2,
         )
         .expect("reject");
-    assert_eq!(rejected.reject_reason.as_deref(), Some("crashes on start"));
-    s.set_report(v1.id, r#"{"checks":[]}"#, NOW + 3)
-        .expect("report");
     assert_eq!(
-        s.version_by_id(v1.id)
-            .expect("version")
-            .report_json
-            .as_deref(),
-        Some(r#"{"checks":[]}"#)
+        (rejected.reject_reason.as_deref(), rejected.reviewed_by),
+        (Some("crashes on start"), Some(reviewer))
     );
     assert_eq!(
         s.versions_in_state(VersionState::Pending)
@@ -189,7 +187,7 @@ pub(super) fn releases<S: PortalStore>(s: &S) {
     assert_eq!(s.index_serial(Channel::Stable).expect("serial"), 0);
     let v1 = upload(s, owner, &public, &app, "1.0.0");
     assert!(
-        is_conflict(s.publish(v1.id, VersionState::InReview, Channel::Stable, "{}", NOW)),
+        is_conflict(s.publish(v1.id, VersionState::InReview, Channel::Stable, "{}", None, NOW)),
         "only from the stated state"
     );
     s.transition(
@@ -197,17 +195,20 @@ pub(super) fn releases<S: PortalStore>(s: &S) {
         VersionState::Pending,
         VersionState::InReview,
         None,
+        None,
         NOW,
     )
     .expect("review");
+    let reviewer = s.create_account("rita", None, NOW).expect("reviewer").id;
     assert_eq!(
-        s.publish(v1.id, VersionState::InReview, Channel::Beta, "beta-1", NOW)
+        s.publish(v1.id, VersionState::InReview, Channel::Beta, "beta-1", Some(reviewer), NOW)
             .expect("publish"),
         1
     );
+    let published = s.version_by_id(v1.id).expect("v1");
     assert_eq!(
-        s.version_by_id(v1.id).expect("v1").channel,
-        Some(Channel::Beta)
+        (published.channel, published.reviewed_by, published.auto_approved),
+        (Some(Channel::Beta), Some(reviewer), false)
     );
     assert!(
         s.current_releases(Channel::Stable)
@@ -225,20 +226,24 @@ pub(super) fn releases<S: PortalStore>(s: &S) {
             VersionState::Published,
             Channel::Stable,
             "stable-1",
+            None,
             NOW + 1
         )
         .expect("promote"),
         1
     );
+    let promoted = s.version_by_id(v1.id).expect("v1");
     assert_eq!(
-        s.version_by_id(v1.id).expect("v1").channel,
-        Some(Channel::Stable)
+        (promoted.channel, promoted.reviewed_by),
+        (Some(Channel::Stable), Some(reviewer)),
+        "promotion keeps who approved it"
     );
     let v2 = upload(s, owner, &public, &app, "1.10.0");
     s.transition(
         v2.id,
         VersionState::Pending,
         VersionState::InReview,
+        None,
         None,
         NOW,
     )
@@ -249,10 +254,15 @@ pub(super) fn releases<S: PortalStore>(s: &S) {
             VersionState::InReview,
             Channel::Stable,
             "stable-2",
+            None,
             NOW + 2
         )
         .expect("publish"),
         2
+    );
+    assert!(
+        s.version_by_id(v2.id).expect("v2").auto_approved,
+        "published without a reviewer: automatic"
     );
     let current = s.current_releases(Channel::Stable).expect("stable");
     assert_eq!(
@@ -331,6 +341,48 @@ pub(super) fn review_queue<S: PortalStore>(s: &S) {
     assert_eq!(s.claim("w5", 60, 3, NOW + 200).expect("claim"), None);
     assert_eq!(s.job(j1).expect("job").state, JobState::Errored);
     assert_eq!(s.queue_depth().expect("depth"), 0);
+    assert_eq!(
+        s.jobs_in_state(JobState::Errored)
+            .expect("errored")
+            .iter()
+            .map(|j| j.id)
+            .collect::<Vec<_>>(),
+        [j1]
+    );
+    assert_eq!(s.job_of_version(v1.id).expect("job of v1").id, j1);
+
+    // A person retries it: queued again, attempts reset; only an errored job can be.
+    s.retry_job(j1, NOW + 201).expect("retry");
+    assert!(is_conflict(s.retry_job(j1, NOW + 201)), "only errored jobs are retried");
+    let again = s.claim("w6", 60, 3, NOW + 202).expect("claim").expect("retried");
+    assert_eq!((again.id, again.attempts), (j1, 1));
+
+    // Completing: the report, the icon hash and the state move in one step, with the lease.
+    let outcome = ReviewOutcome {
+        report_json: r#"{"checks":[]}"#.into(),
+        icon_sha256: Some(Sha256::of(b"icon")),
+        next: VersionState::InReview,
+        reason: None,
+    };
+    assert!(is_conflict(s.complete_review(j1, "w1", &outcome, NOW + 203)), "without the lease");
+    let done = s.complete_review(j1, "w6", &outcome, NOW + 203).expect("complete");
+    assert_eq!(
+        (done.state, done.report_json.as_deref(), done.icon_sha256),
+        (VersionState::InReview, Some(r#"{"checks":[]}"#), Some(Sha256::of(b"icon")))
+    );
+    assert_eq!(s.job(j1).expect("job").state, JobState::Done);
+
+    // A version a reviewer rejected meanwhile stays rejected; the report is still kept.
+    let v3 = upload(s, owner, &public, &app, "1.2.0");
+    let j3 = s.enqueue(v3.id, NOW).expect("enqueue");
+    s.claim("w7", 60, 3, NOW + 300).expect("claim").expect("v3's job");
+    s.transition(v3.id, VersionState::Pending, VersionState::Rejected, Some("spam"), Some(owner), NOW + 301)
+        .expect("early rejection");
+    let kept = s.complete_review(j3, "w7", &outcome, NOW + 302).expect("complete");
+    assert_eq!(
+        (kept.state, kept.reject_reason.as_deref(), kept.report_json.is_some()),
+        (VersionState::Rejected, Some("spam"), true)
+    );
 }
 
 pub(super) fn newest_versions<S: PortalStore>(s: &S) {

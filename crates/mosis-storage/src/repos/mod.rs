@@ -110,32 +110,34 @@ pub trait Versions {
     ) -> Result<std::collections::HashMap<AppId, VersionRecord>>;
     /// Every version in a state, oldest upload first (the reviewer queue).
     fn versions_in_state(&self, state: VersionState) -> Result<Vec<VersionRecord>>;
-    /// Moves a version from `from` to `to` (with a reason for rejections); `Conflict` if
-    /// it is no longer in `from` — a compare-and-set, so two reviewers cannot both act.
+    /// Moves a version from `from` to `to` (with a reason for rejections, and the
+    /// reviewer who decided, if a person did); `Conflict` if it is no longer in `from` — a
+    /// compare-and-set, so two reviewers cannot both act.
     fn transition(
         &self,
         id: VersionId,
         from: VersionState,
         to: VersionState,
         reason: Option<&str>,
+        by: Option<AccountId>,
         now: UnixTime,
     ) -> Result<VersionRecord>;
-    /// Stores the automated review report (JSON).
-    fn set_report(&self, id: VersionId, report_json: &str, now: UnixTime) -> Result<()>;
 }
 
 /// Published releases and the index serial, changed together.
 pub trait Releases {
     /// Publishes a version on a channel, in one transaction: moves it from `from` to
-    /// `published`, stores the signed statement, and bumps the channel's index serial,
-    /// which it returns. Promoting beta → stable is publishing a published version on
-    /// `stable`.
+    /// `published` (recording `approved_by`, or an automatic approval when `None`),
+    /// stores the signed statement, and bumps the channel's index serial, which it
+    /// returns. Promoting beta → stable is publishing a published version on `stable`
+    /// (`from` = `Published`; the approval stays as it was).
     fn publish(
         &self,
         id: VersionId,
         from: VersionState,
         channel: Channel,
         statement: &str,
+        approved_by: Option<AccountId>,
         now: UnixTime,
     ) -> Result<u64>;
     /// Suspends a published version, removing it from every channel's index (bumping
@@ -172,8 +174,26 @@ pub trait ReviewQueue {
         max_attempts: u32,
         now: UnixTime,
     ) -> Result<JobState>;
+    /// Records a finished automated review in one transaction, if `worker` still holds
+    /// the job's lease (`Conflict` otherwise): stores the report and icon hash, moves the
+    /// version from `pending` to `outcome.next` — unless someone already moved it (a
+    /// reviewer's early rejection stands) — and marks the job done. Returns the version.
+    fn complete_review(
+        &self,
+        job: JobId,
+        worker: &str,
+        outcome: &ReviewOutcome,
+        now: UnixTime,
+    ) -> Result<VersionRecord>;
+    /// Puts an errored job back in the queue with its attempts reset (a person's retry);
+    /// `Conflict` unless it is errored.
+    fn retry_job(&self, job: JobId, now: UnixTime) -> Result<()>;
     /// One job.
     fn job(&self, job: JobId) -> Result<ReviewJob>;
+    /// A version's job.
+    fn job_of_version(&self, version: VersionId) -> Result<ReviewJob>;
+    /// Every job in a state, oldest first.
+    fn jobs_in_state(&self, state: JobState) -> Result<Vec<ReviewJob>>;
     /// Jobs waiting or running.
     fn queue_depth(&self) -> Result<u64>;
 }

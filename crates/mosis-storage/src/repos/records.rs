@@ -101,15 +101,8 @@ text_enum!(
     }
 );
 
-text_enum!(
-    /// A release channel.
-    Channel {
-        /// What devices install by default.
-        Stable => "stable",
-        /// Early access.
-        Beta => "beta",
-    }
-);
+/// A release channel (the domain's: release statements and the index name it).
+pub use mosis_domain::Channel;
 
 text_enum!(
     /// A review job's state.
@@ -250,10 +243,29 @@ pub struct VersionRecord {
     pub reject_reason: Option<String>,
     /// Who uploaded it.
     pub uploaded_by: AccountId,
+    /// The reviewer who approved or rejected it, if a person did.
+    pub reviewed_by: Option<AccountId>,
+    /// Whether the risk-based rule published it without a reviewer.
+    pub auto_approved: bool,
+    /// The SHA-256 of its icon file, once the automated review has read it.
+    pub icon_sha256: Option<Sha256>,
     /// When it was uploaded.
     pub created_at: UnixTime,
     /// When it last changed.
     pub updated_at: UnixTime,
+}
+
+/// What an automated review found, recorded with [`crate::ReviewQueue::complete_review`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewOutcome {
+    /// The report, as JSON.
+    pub report_json: String,
+    /// The icon's SHA-256, when the package could be read.
+    pub icon_sha256: Option<Sha256>,
+    /// `InReview` (the checks passed) or `Rejected` (one failed).
+    pub next: VersionState,
+    /// The rejection's reason, for `Rejected`.
+    pub reason: Option<String>,
 }
 
 /// A current release on a channel.

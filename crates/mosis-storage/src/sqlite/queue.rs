@@ -1,7 +1,11 @@
 //! The review job queue, claimed with leases.
 
+use super::versions::version_in;
 use super::{SqlitePortal, conflict_as, exec, one, parse, query_one};
-use crate::repos::{JobId, JobState, Result, ReviewJob, ReviewQueue, VersionId};
+use crate::repos::{
+    JobId, JobState, Result, ReviewJob, ReviewOutcome, ReviewQueue, VersionId, VersionRecord,
+    VersionState,
+};
 use crate::{StorageError, UnixTime};
 use rusqlite::{OptionalExtension as _, Row, Transaction};
 
@@ -125,6 +129,74 @@ impl ReviewQueue for SqlitePortal {
                 (next.as_str(), error, now, job.0),
             )?;
             Ok(next)
+        })
+    }
+
+    fn complete_review(
+        &self,
+        job: JobId,
+        worker: &str,
+        outcome: &ReviewOutcome,
+        now: UnixTime,
+    ) -> Result<VersionRecord> {
+        self.db.write(|tx| {
+            let held = require_lease(tx, job, worker)?;
+            exec(tx,
+                "UPDATE versions SET report = ?1, icon_sha256 = ?2, updated_at = ?3 WHERE id = ?4",
+                (&outcome.report_json, outcome.icon_sha256.map(|s| s.to_string()), now, held.version_id.0),
+            )?;
+            exec(tx,
+                "UPDATE versions SET state = ?1, reject_reason = coalesce(?2, reject_reason) WHERE id = ?3 AND state = ?4",
+                (outcome.next.as_str(), outcome.reason.as_deref(), held.version_id.0, VersionState::Pending.as_str()),
+            )?;
+            exec(tx,
+                "UPDATE review_jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?1 WHERE id = ?2",
+                (now, job.0),
+            )?;
+            version_in(tx, held.version_id)
+        })
+    }
+
+    fn retry_job(&self, job: JobId, now: UnixTime) -> Result<()> {
+        self.db.write(|tx| {
+            let changed = exec(tx,
+                "UPDATE review_jobs SET state = 'queued', attempts = 0, last_error = NULL, updated_at = ?1 \
+                 WHERE id = ?2 AND state = 'errored'",
+                (now, job.0),
+            )?;
+            if changed == 0 {
+                let current = job_in(tx, job)?;
+                return Err(StorageError::conflict(format!(
+                    "review job {job} is {}, not errored",
+                    current.state
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn job_of_version(&self, version: VersionId) -> Result<ReviewJob> {
+        self.db.read(|c| {
+            one(
+                query_one(
+                    c,
+                    &format!("SELECT {COLUMNS} FROM review_jobs WHERE version_id = ?1"),
+                    [version.0],
+                    job_row,
+                ),
+                || format!("the review job of version {version}"),
+            )
+        })
+    }
+
+    fn jobs_in_state(&self, state: JobState) -> Result<Vec<ReviewJob>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM review_jobs WHERE state = ?1 ORDER BY id"
+            ))?;
+            Ok(stmt
+                .query_map([state.as_str()], job_row)?
+                .collect::<rusqlite::Result<_>>()?)
         })
     }
 

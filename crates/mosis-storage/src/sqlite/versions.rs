@@ -2,7 +2,7 @@
 
 use super::apps::insert_app;
 use super::queue::insert_job;
-use super::{SqlitePortal, conflict_as, exec, one, parse, query_one, touched};
+use super::{SqlitePortal, conflict_as, exec, one, parse, query_one};
 use crate::repos::{
     AccountId, Channel, JobId, NewVersion, Release, Releases, Result, VersionId, VersionRecord,
     VersionState, Versions,
@@ -12,10 +12,11 @@ use mosis_domain::AppId;
 use rusqlite::{Row, Transaction};
 
 const COLUMNS: &str = "id, app_id, version, state, channel, size, sha256, key_id, manifest, report, reject_reason, \
-                       uploaded_by, created_at, updated_at";
+                       uploaded_by, created_at, updated_at, reviewed_by, auto_approved, icon_sha256";
 
 fn version_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
     let channel: Option<String> = row.get(4)?;
+    let icon: Option<String> = row.get(16)?;
     Ok(VersionRecord {
         id: VersionId(row.get(0)?),
         app_id: parse(&row.get::<_, String>(1)?, "app id")?,
@@ -31,10 +32,13 @@ fn version_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
         uploaded_by: AccountId(row.get(11)?),
         created_at: row.get(12)?,
         updated_at: row.get(13)?,
+        reviewed_by: row.get::<_, Option<i64>>(14)?.map(AccountId),
+        auto_approved: row.get(15)?,
+        icon_sha256: icon.map(|i| parse(&i, "icon sha256")).transpose()?,
     })
 }
 
-fn version_in(tx: &Transaction<'_>, id: VersionId) -> Result<VersionRecord> {
+pub(super) fn version_in(tx: &Transaction<'_>, id: VersionId) -> Result<VersionRecord> {
     one(
         query_one(
             tx,
@@ -47,7 +51,7 @@ fn version_in(tx: &Transaction<'_>, id: VersionId) -> Result<VersionRecord> {
 }
 
 /// Compare-and-set of a version's state inside `tx`.
-fn move_state(
+pub(super) fn move_state(
     tx: &Transaction<'_>,
     id: VersionId,
     from: VersionState,
@@ -223,31 +227,18 @@ impl Versions for SqlitePortal {
         from: VersionState,
         to: VersionState,
         reason: Option<&str>,
+        by: Option<AccountId>,
         now: UnixTime,
     ) -> Result<VersionRecord> {
         self.db.write(|tx| {
             move_state(tx, id, from, to, now)?;
-            if let Some(reason) = reason {
-                exec(
-                    tx,
-                    "UPDATE versions SET reject_reason = ?1 WHERE id = ?2",
-                    (reason, id.0),
-                )?;
-            }
+            exec(
+                tx,
+                "UPDATE versions SET reject_reason = coalesce(?1, reject_reason), \
+                 reviewed_by = coalesce(?2, reviewed_by) WHERE id = ?3",
+                (reason, by.map(|a| a.0), id.0),
+            )?;
             version_in(tx, id)
-        })
-    }
-
-    fn set_report(&self, id: VersionId, report_json: &str, now: UnixTime) -> Result<()> {
-        self.db.write(|tx| {
-            touched(
-                exec(
-                    tx,
-                    "UPDATE versions SET report = ?1, updated_at = ?2 WHERE id = ?3",
-                    (report_json, now, id.0),
-                )?,
-                || format!("version {id}"),
-            )
         })
     }
 }
@@ -259,11 +250,17 @@ impl Releases for SqlitePortal {
         from: VersionState,
         channel: Channel,
         statement: &str,
+        approved_by: Option<AccountId>,
         now: UnixTime,
     ) -> Result<u64> {
         self.db.write(|tx| {
             if from != VersionState::Published {
                 move_state(tx, id, from, VersionState::Published, now)?;
+                exec(
+                    tx,
+                    "UPDATE versions SET reviewed_by = ?1, auto_approved = ?2 WHERE id = ?3",
+                    (approved_by.map(|a| a.0), approved_by.is_none(), id.0),
+                )?;
             } else if version_in(tx, id)?.state != VersionState::Published {
                 return Err(StorageError::conflict(format!("version {id} is not published")));
             }

@@ -1,6 +1,6 @@
 //! Time as a parameter, so expiry is tested without sleeping.
 
-use mosis_storage::UnixTime;
+use crate::UnixTime;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Where "now" comes from.
