@@ -89,13 +89,18 @@ pub fn decode_icon(png: &[u8]) -> Result<IconSize, String> {
             .ok_or("corrupt PNG: a chunk header is cut off")?;
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = &header[4..8];
-        let body = png
-            .get(at + 8..at + 8 + len)
-            .ok_or_else(|| format!("corrupt PNG: chunk {} is cut off", String::from_utf8_lossy(kind)))?;
+        let body = png.get(at + 8..at + 8 + len).ok_or_else(|| {
+            format!(
+                "corrupt PNG: chunk {} is cut off",
+                String::from_utf8_lossy(kind)
+            )
+        })?;
         let crc = png
             .get(at + 8 + len..at + 12 + len)
             .ok_or("corrupt PNG: a chunk checksum is cut off")?;
-        if crc32fast::hash(&png[at + 4..at + 8 + len]) != u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]) {
+        if crc32fast::hash(&png[at + 4..at + 8 + len])
+            != u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]])
+        {
             return Err(format!(
                 "corrupt PNG: the checksum of chunk {} does not match",
                 String::from_utf8_lossy(kind)
@@ -145,25 +150,36 @@ fn row_layout(size: IconSize, depth: u8, colour: u8, interlaced: bool) -> Vec<(u
         return vec![(h, row_bytes(w))];
     }
     // Adam7: (x start, y start, x step, y step) of each pass.
-    [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
-        .into_iter()
-        .map(|(x0, y0, dx, dy)| {
-            let cols = w.saturating_sub(x0).div_ceil(dx);
-            let lines = h.saturating_sub(y0).div_ceil(dy);
-            if cols == 0 { (0, 0) } else { (lines, row_bytes(cols)) }
-        })
-        .collect()
+    [
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    ]
+    .into_iter()
+    .map(|(x0, y0, dx, dy)| {
+        let cols = w.saturating_sub(x0).div_ceil(dx);
+        let lines = h.saturating_sub(y0).div_ceil(dy);
+        if cols == 0 {
+            (0, 0)
+        } else {
+            (lines, row_bytes(cols))
+        }
+    })
+    .collect()
 }
 
 /// Inflates the image data through a fixed buffer, checking each row's filter byte and
 /// that the data ends exactly where the rows do.
 fn inflate_rows(image_data: &[&[u8]], rows: &[(u64, u64)]) -> Result<(), String> {
     use std::io::Read as _;
-    let chained = image_data
-        .iter()
-        .fold(Box::new(std::io::empty()) as Box<dyn std::io::Read>, |acc, part| {
-            Box::new(acc.chain(*part))
-        });
+    let chained = image_data.iter().fold(
+        Box::new(std::io::empty()) as Box<dyn std::io::Read>,
+        |acc, part| Box::new(acc.chain(*part)),
+    );
     let mut inflater = flate2::read::ZlibDecoder::new(chained);
     let mut buf = vec![0u8; 64 * 1024];
     let broken = |e: std::io::Error| format!("corrupt PNG: the image data does not inflate: {e}");
@@ -174,17 +190,22 @@ fn inflate_rows(image_data: &[&[u8]], rows: &[(u64, u64)]) -> Result<(), String>
                 .read_exact(&mut filter)
                 .map_err(|_| "corrupt PNG: the image data is shorter than the image".to_owned())?;
             if filter[0] > 4 {
-                return Err(format!("corrupt PNG: unknown row filter type {}", filter[0]));
+                return Err(format!(
+                    "corrupt PNG: unknown row filter type {}",
+                    filter[0]
+                ));
             }
             let mut left = bytes;
             while left > 0 {
                 let take = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
-                inflater.read_exact(&mut buf[..take]).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::UnexpectedEof => {
-                        "corrupt PNG: the image data is shorter than the image".to_owned()
-                    }
-                    _ => broken(e),
-                })?;
+                inflater
+                    .read_exact(&mut buf[..take])
+                    .map_err(|e| match e.kind() {
+                        std::io::ErrorKind::UnexpectedEof => {
+                            "corrupt PNG: the image data is shorter than the image".to_owned()
+                        }
+                        _ => broken(e),
+                    })?;
                 left -= take as u64;
             }
         }

@@ -29,14 +29,13 @@ pub use keys::{PublicKey, SigningKey, write_new_key_pair};
 pub use manifest::{Manifest, Permission};
 pub use package::{
     FILE_LIST_PATH, IO_BUFFER_BYTES, InvalidPackage, Limits, MANIFEST_PATH, PackError, PackSummary,
-    SIGNATURE_PATH, SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, read_manifest,
-    verify_package,
+    SIGNATURE_PATH, SignatureBlock, VerifiedPackage, pack_directory, pack_to_file, read_entry,
+    read_manifest, verify_package,
 };
 pub use path::{PackagePath, PathError};
 pub use problem::{Problem, ProblemCode};
 pub use project::{ENTRY_FILE, ICON_FILE, init_project, placeholder_icon};
 pub use trust::{
     Channel, DocKind, Index, IndexCheck, IndexDocument, OnlineKey, OnlineKeys, ReleaseStatement,
-    Signature, Signed, TrustError, VerifiedIndex, verify_index, verify_online_keys,
-    verify_release,
+    Signature, Signed, TrustError, VerifiedIndex, verify_index, verify_online_keys, verify_release,
 };

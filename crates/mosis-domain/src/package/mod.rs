@@ -7,7 +7,7 @@ mod signature;
 mod writer;
 
 pub use limits::Limits;
-pub use reader::{InvalidPackage, VerifiedPackage, read_manifest, verify_package};
+pub use reader::{InvalidPackage, VerifiedPackage, read_entry, read_manifest, verify_package};
 pub use signature::SignatureBlock;
 pub use writer::{PackError, PackSummary, pack_directory, pack_to_file};
 

@@ -257,6 +257,45 @@ pub fn read_manifest<R: Read + Seek>(
     reader: R,
     limits: &Limits,
 ) -> Result<Manifest, InvalidPackage> {
+    let bytes = read_one(
+        reader,
+        limits,
+        MANIFEST_PATH,
+        limits.max_manifest_bytes,
+        ProblemCode::InvalidManifest,
+    )?;
+    Manifest::parse(&bytes).map_err(|problems| InvalidPackage {
+        problems,
+        ..InvalidPackage::default()
+    })
+}
+
+/// Reads one file of a package whole, if it is at most `max_bytes`: for a reviewer's tool
+/// that needs a file of a package it has verified (the icon, say). The archive's
+/// structure is checked as [`verify_package`] checks it; the file's hash is not (verify
+/// the package first).
+pub fn read_entry<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    path: &PackagePath,
+    max_bytes: u64,
+) -> Result<Vec<u8>, InvalidPackage> {
+    read_one(
+        reader,
+        limits,
+        path.as_str(),
+        max_bytes,
+        ProblemCode::SizeMismatch,
+    )
+}
+
+fn read_one<R: Read + Seek>(
+    reader: R,
+    limits: &Limits,
+    path: &str,
+    max_bytes: u64,
+    too_large: ProblemCode,
+) -> Result<Vec<u8>, InvalidPackage> {
     let mut archive = open_archive(reader, limits)?;
     let mut out = InvalidPackage::default();
     let (entries, rejected) = check_central_directory(&mut archive, limits, &mut out.problems);
@@ -267,21 +306,20 @@ pub fn read_manifest<R: Read + Seek>(
         data: &data,
         rejected: &rejected,
     };
-    let bytes = small.read(
-        &mut archive,
-        MANIFEST_PATH,
-        limits.max_manifest_bytes,
-        (ProblemCode::MissingManifest, ProblemCode::InvalidManifest),
-        &mut out.problems,
-    );
-    match bytes.as_deref().map(Manifest::parse) {
-        Some(Ok(manifest)) => Ok(manifest),
-        Some(Err(problems)) => {
-            out.problems.extend(problems);
-            Err(out)
-        }
-        None => Err(out),
-    }
+    let missing = if path == MANIFEST_PATH {
+        ProblemCode::MissingManifest
+    } else {
+        ProblemCode::MissingFile
+    };
+    small
+        .read(
+            &mut archive,
+            path,
+            max_bytes,
+            (missing, too_large),
+            &mut out.problems,
+        )
+        .ok_or(out)
 }
 
 /// The checks that must pass before anything inside the archive is trusted: the package

@@ -126,10 +126,18 @@ impl Signed {
                 .map(|k| (s, k))
         });
         let Some((signature, key)) = by_trusted else {
-            let signers: Vec<String> = self.signatures.iter().map(|s| s.key_id.to_string()).collect();
+            let signers: Vec<String> = self
+                .signatures
+                .iter()
+                .map(|s| s.key_id.to_string())
+                .collect();
             return Err(TrustError::UntrustedSigner {
                 what: kind.what(),
-                signers: if signers.is_empty() { "nobody".into() } else { signers.join(", ") },
+                signers: if signers.is_empty() {
+                    "nobody".into()
+                } else {
+                    signers.join(", ")
+                },
             });
         };
         let valid = BASE64
@@ -165,7 +173,9 @@ mod tests {
     fn a_signed_document_verifies_and_round_trips_through_json() {
         let doc = Signed::sign(DocKind::Release, &Body { n: 3 }, &key());
         let parsed = Signed::parse(doc.to_json_pretty().as_bytes()).unwrap();
-        let body: Body = parsed.verify(DocKind::Release, &[key().public_key()]).unwrap();
+        let body: Body = parsed
+            .verify(DocKind::Release, &[key().public_key()])
+            .unwrap();
         assert_eq!(body, Body { n: 3 });
     }
 

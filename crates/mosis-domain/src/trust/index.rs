@@ -1,9 +1,9 @@
 //! The online key list (signed by the root key) and a channel's signed index, with the
 //! checks a device makes before it believes either.
 
+use super::TrustError;
 use super::envelope::{DocKind, Signed};
 use super::release::{Channel, ReleaseStatement, verify_release};
-use super::TrustError;
 use crate::ids::{AppId, KeyId};
 use crate::keys::PublicKey;
 use serde::{Deserialize, Serialize};
@@ -152,7 +152,9 @@ pub fn verify_index(
     check: IndexCheck,
 ) -> Result<VerifiedIndex, TrustError> {
     let online_keys = verify_online_keys(&doc.online_keys, root)?;
-    let index: Index = doc.index.verify(DocKind::Index, &online_keys.public_keys()?)?;
+    let index: Index = doc
+        .index
+        .verify(DocKind::Index, &online_keys.public_keys()?)?;
     if (doc.channel, doc.serial, doc.expires) != (index.channel, index.serial, index.expires) {
         return Err(TrustError::Malformed {
             what: "the index document",

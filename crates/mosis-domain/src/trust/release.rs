@@ -1,9 +1,9 @@
 //! Channels and the release statement (`release.json`): what the portal vouches for when
 //! it publishes a version.
 
+use super::TrustError;
 use super::envelope::{DocKind, Signed};
 use super::index::OnlineKeys;
-use super::TrustError;
 use crate::digest::Sha256;
 use crate::ids::{AppId, KeyId};
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,10 @@ impl ReleaseStatement {
             reason,
         };
         if size != self.size {
-            return Err(mismatch(format!("{size} bytes, the statement says {}", self.size)));
+            return Err(mismatch(format!(
+                "{size} bytes, the statement says {}",
+                self.size
+            )));
         }
         if sha256 != &self.sha256 {
             return Err(mismatch(format!(
