@@ -95,6 +95,8 @@ pub trait BlobStore {
         key: &BlobKey,
         range: Option<Range<u64>>,
     ) -> Result<(Box<dyn Read + Send>, u64), StorageError>;
+    /// Opens `key` as a seekable file (a verifier reads it out of order).
+    fn open_file(&self, key: &BlobKey) -> Result<File, StorageError>;
     /// Whether `key` exists.
     fn exists(&self, key: &BlobKey) -> Result<bool, StorageError>;
     /// Removes `key` (no error if it is absent).
@@ -270,7 +272,21 @@ impl BlobStore for FsBlobStore {
         range: Option<Range<u64>>,
     ) -> Result<(Box<dyn Read + Send>, u64), StorageError> {
         let path = self.path(key);
-        let mut file = File::open(&path).map_err(|e| match e.kind() {
+        let mut file = self.open_file(key)?;
+        let total = file.metadata().map_err(StorageError::io(&path))?.len();
+        let Some(range) = range else {
+            return Ok((Box::new(file), total));
+        };
+        let start = range.start.min(total);
+        let end = range.end.clamp(start, total);
+        file.seek(SeekFrom::Start(start))
+            .map_err(StorageError::io(&path))?;
+        Ok((Box::new(file.take(end - start)), total))
+    }
+
+    fn open_file(&self, key: &BlobKey) -> Result<File, StorageError> {
+        let path = self.path(key);
+        File::open(&path).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => StorageError::not_found(format!(
                 "{} of {} {}",
                 key.file.name(),
@@ -281,16 +297,7 @@ impl BlobStore for FsBlobStore {
                 path: path.clone(),
                 source: e,
             },
-        })?;
-        let total = file.metadata().map_err(StorageError::io(&path))?.len();
-        let Some(range) = range else {
-            return Ok((Box::new(file), total));
-        };
-        let start = range.start.min(total);
-        let end = range.end.clamp(start, total);
-        file.seek(SeekFrom::Start(start))
-            .map_err(StorageError::io(&path))?;
-        Ok((Box::new(file.take(end - start)), total))
+        })
     }
 
     fn exists(&self, key: &BlobKey) -> Result<bool, StorageError> {

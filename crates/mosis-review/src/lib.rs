@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+
+mod checks;
+mod decide;
+mod denylist;
+mod error;
+mod index;
+mod pipeline;
+mod publish;
+mod report;
+mod risk;
+mod worker;
+
+pub use checks::{Check, Finding, Subject, default_checks};
+pub use decide::{Action, Actor, Refusal, Transition, decide};
+pub use denylist::{DENY_LIST_FILE, DenyList};
+pub use error::ReviewError;
+pub use index::{IndexService, SignedIndex};
+pub use pipeline::{Pipeline, Reviewed};
+pub use publish::{OnlineSigner, Publication, Publisher};
+pub use report::{AutoApproval, CheckResult, Report, Status, Verdict};
+pub use risk::{Changes, Diff, auto_approval, changes};
+pub use worker::{JobObserver, JobOutcome, ReviewStore, Reviewer, WorkerPool, WorkerSettings};
