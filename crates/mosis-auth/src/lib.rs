@@ -11,12 +11,12 @@ mod session;
 mod sign_in;
 mod token;
 
-/// Time as a parameter (defined by the storage layer, shared by every service crate).
-pub use mosis_storage::{Clock, ManualClock, SystemClock};
 pub use device::{
     DEVICE_CODE_TTL_SECS, DevicePoll, DeviceStart, POLL_INTERVAL_SECS, normalize_user_code,
 };
 pub use error::AuthError;
+/// Time as a parameter (defined by the storage layer, shared by every service crate).
+pub use mosis_storage::{Clock, ManualClock, SystemClock};
 pub use principal::{Credential, Principal};
 pub use providers::{Authorization, Identity, Provider, ProviderKind, ProviderSettings};
 pub use scope::{Scope, ScopeError};

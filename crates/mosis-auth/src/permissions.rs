@@ -149,3 +149,48 @@ pub fn manage_users(principal: &Principal) -> Check {
 pub fn view_audit_log(principal: &Principal) -> Check {
     require(principal, Scope::Admin, "read the audit log")
 }
+
+/// Reading the review queue: reviewers and admins (with the `review` scope).
+pub fn review_queue(principal: &Principal) -> Check {
+    require(principal, Scope::Review, "reading the review queue")
+}
+
+/// Changing an app's risk-based review override: admins only.
+pub fn set_auto_approve(principal: &Principal) -> Check {
+    require(
+        principal,
+        Scope::Admin,
+        "changing an app's risk-based review setting",
+    )
+}
+
+/// Who the caller is to an app's versions when acting on them (approve, reject,
+/// promote, suspend); the review state machine then decides what that role may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseRole {
+    /// The app's owner, with a publish scope for it. Owners never review their own app,
+    /// even when they are reviewers.
+    Owner,
+    /// A reviewer or admin, with the `review` scope, who does not own the app.
+    Reviewer,
+}
+
+/// Acting on an app's versions: its owner (with a publish scope for the app), or a
+/// reviewer (with the `review` scope) who does not own it.
+pub fn act_on_release(principal: &Principal, app: &App) -> Result<ReleaseRole, AuthError> {
+    if app.owner_id == principal.account.id {
+        require(
+            principal,
+            Scope::PublishApp(app.app_id.clone()),
+            "managing your app's releases",
+        )?;
+        return Ok(ReleaseRole::Owner);
+    }
+    if principal.allows(&Scope::Review) {
+        return Ok(ReleaseRole::Reviewer);
+    }
+    Err(AuthError::forbidden(format!(
+        "app {} belongs to another developer; reviewing it needs the `review` scope",
+        app.app_id
+    )))
+}

@@ -1,6 +1,5 @@
 //! The authenticator: resolves credentials to principals, issues and revokes them.
 
-use mosis_storage::Clock;
 use crate::error::AuthError;
 use crate::principal::{Credential, Principal, account_may};
 use crate::scope::Scope;
@@ -8,6 +7,7 @@ use crate::session::{SessionClaims, SessionSigner};
 use crate::token::{TokenSecret, random_bytes};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use mosis_storage::Clock;
 use mosis_storage::{
     Account, AccountId, Accounts, AuditEntry, AuditLog, NewToken, Origin, SessionRecord, Sessions,
     StorageError, TokenId, TokenRecord, Tokens, UnixTime,

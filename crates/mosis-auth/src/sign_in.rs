@@ -6,10 +6,10 @@
 //! [`SignIn::account_for`] on the blocking pool, [`crate::Provider::authorize`] /
 //! [`crate::Provider::identify`] on the executor.
 
-use mosis_storage::Clock;
 use crate::error::AuthError;
 use crate::providers::{Authorization, Identity, Provider, http_client};
 use crate::token::{constant_time_eq, random_text, stored_hash};
+use mosis_storage::Clock;
 use mosis_storage::{
     Account, Accounts, AuditEntry, AuditLog, SignInFlow, SignIns, StorageError, UnixTime,
 };

@@ -232,6 +232,66 @@ impl Client {
         })
     }
 
+    /// `GET /reviews?state=…`: the review queue (reviewers).
+    pub fn reviews(&self, state: &str) -> Result<Vec<ReviewItem>, ClientError> {
+        self.get(&format!("/reviews?state={state}"))
+    }
+
+    /// `POST /reviews/{app_id}/{version}/approve`: publishes on `channel`.
+    pub fn approve(
+        &self,
+        app_id: &str,
+        version: &str,
+        channel: &str,
+    ) -> Result<VersionView, ClientError> {
+        self.post(
+            &format!("/reviews/{app_id}/{version}/approve"),
+            &ApproveRequest {
+                channel: channel.into(),
+            },
+        )
+    }
+
+    /// `POST /reviews/{app_id}/{version}/reject`, with the reason the developer sees.
+    pub fn reject(
+        &self,
+        app_id: &str,
+        version: &str,
+        reason: &str,
+    ) -> Result<VersionView, ClientError> {
+        self.post(
+            &format!("/reviews/{app_id}/{version}/reject"),
+            &RejectRequest {
+                reason: reason.into(),
+            },
+        )
+    }
+
+    /// `POST /apps/{app_id}/versions/{version}/promote`: beta → stable.
+    pub fn promote(&self, app_id: &str, version: &str) -> Result<VersionView, ClientError> {
+        self.post(
+            &format!("/apps/{app_id}/versions/{version}/promote"),
+            &serde_json::json!({}),
+        )
+    }
+
+    /// `POST /apps/{app_id}/versions/{version}/suspend`: takes it off the index.
+    pub fn suspend(&self, app_id: &str, version: &str) -> Result<VersionView, ClientError> {
+        self.post(
+            &format!("/apps/{app_id}/versions/{version}/suspend"),
+            &serde_json::json!({}),
+        )
+    }
+
+    /// `GET /index?channel=…`: the signed index, to verify with
+    /// [`mosis_domain::verify_index`] against the trust root.
+    pub fn index(
+        &self,
+        channel: mosis_domain::Channel,
+    ) -> Result<mosis_domain::IndexDocument, ClientError> {
+        self.get(&format!("/index?channel={channel}"))
+    }
+
     /// `GET /keys`: the caller's signing keys.
     pub fn keys(&self) -> Result<Vec<KeyView>, ClientError> {
         self.get("/keys")

@@ -140,6 +140,52 @@ pub struct VersionView {
     pub uploaded_at: i64,
     /// When its state last changed.
     pub updated_at: i64,
+    /// Whether the risk-based rule published it without a reviewer.
+    #[serde(default)]
+    pub auto_approved: bool,
+}
+
+/// One entry of `GET /api/v1/reviews`: a version with its app and its review job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewItem {
+    /// The version.
+    #[serde(flatten)]
+    pub version: VersionView,
+    /// The app's listing name.
+    pub app_name: String,
+    /// The owner's account id.
+    pub owner_id: i64,
+    /// The review job's state: `queued`, `running`, `done` or `errored`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_state: Option<String>,
+    /// Why the job last failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_error: Option<String>,
+}
+
+/// `POST /api/v1/reviews/{app_id}/{version}/approve`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApproveRequest {
+    /// `stable` or `beta`.
+    pub channel: String,
+}
+
+/// `POST /api/v1/reviews/{app_id}/{version}/reject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RejectRequest {
+    /// Why, for the developer (1–2000 characters).
+    pub reason: String,
+}
+
+/// `PUT /api/v1/apps/{app_id}/auto-approve`: an admin's risk-based review override.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AutoApproveSetting {
+    /// `true` or `false` for this app; `null` follows the operator's setting.
+    pub auto_approve: Option<bool>,
 }
 
 /// A registered signing key.

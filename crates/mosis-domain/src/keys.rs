@@ -20,6 +20,13 @@ pub struct SigningKey {
     pair: Ed25519KeyPair,
 }
 
+impl Clone for SigningKey {
+    /// Another handle on the same key (its own zeroed-on-drop seed copy).
+    fn clone(&self) -> Self {
+        Self::from_seed(*self.seed).expect("a seed that made a key pair makes it again")
+    }
+}
+
 impl SigningKey {
     /// A new random key from the operating system's generator.
     pub fn generate() -> Result<Self, DomainError> {

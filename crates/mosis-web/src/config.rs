@@ -42,6 +42,18 @@ pub struct Config {
     pub session_max_hours: u32,
     /// The sign-in providers (`[[providers]]` tables), in button order.
     pub providers: Vec<mosis_auth::ProviderSettings>,
+    /// Review worker threads (0: one per core).
+    pub review_workers: usize,
+    /// How long a review job is a worker's before another may retry it, in seconds.
+    pub review_lease_secs: u64,
+    /// Attempts before a failing review job is left for a person.
+    pub review_max_attempts: u32,
+    /// Risk-based review: publish an update without a reviewer when it is signed by the
+    /// same key as a reviewer-approved release, adds no sensitive permission and keeps
+    /// name and icon. An admin can override it per app.
+    pub auto_approve_updates: bool,
+    /// How long a signed index is valid, in hours (re-signed once a quarter is left).
+    pub index_validity_hours: u32,
     /// Serves `/_bench/apps-table`, the synthetic baseline page of `cargo xtask bench
     /// dashboard` (no session, no queries). Off in production.
     pub bench_routes: bool,
@@ -75,6 +87,11 @@ impl Default for Config {
             session_idle_minutes: 12 * 60,
             session_max_hours: 7 * 24,
             providers: Vec::new(),
+            review_workers: 0,
+            review_lease_secs: 300,
+            review_max_attempts: 3,
+            auto_approve_updates: false,
+            index_validity_hours: 7 * 24,
             bench_routes: false,
         }
     }
@@ -96,6 +113,11 @@ const ENV_SETTINGS: &[&str] = &[
     "instance_name",
     "session_idle_minutes",
     "session_max_hours",
+    "review_workers",
+    "review_lease_secs",
+    "review_max_attempts",
+    "auto_approve_updates",
+    "index_validity_hours",
     "bench_routes",
 ];
 

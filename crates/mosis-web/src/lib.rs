@@ -14,6 +14,7 @@ mod middleware;
 mod pages;
 mod portal;
 mod rate_limit;
+mod review;
 mod server;
 mod state;
 mod templates;

@@ -18,6 +18,31 @@ struct Histogram {
     sum_secs: f64,
 }
 
+impl Histogram {
+    fn observe(&mut self, took: Duration) {
+        let secs = took.as_secs_f64();
+        for (count, bound) in self.counts.iter_mut().zip(BUCKETS) {
+            if secs <= bound {
+                *count += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_secs += secs;
+    }
+
+    /// Writes the `name` histogram's series for one label set (`key="value"`).
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        for (count, bound) in self.counts.iter().zip(BUCKETS) {
+            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels},le=\"+Inf\"}} {}\n{name}_sum{{{labels}}} {}\n{name}_count{{{labels}}} {}",
+            self.count, self.sum_secs, self.count
+        );
+    }
+}
+
 /// The server's counters. Routes are the matched patterns (`/api/v1/apps/{app_id}`), so
 /// the label set stays small.
 #[derive(Debug, Default)]
@@ -27,6 +52,7 @@ pub struct Metrics {
     uploads_accepted: AtomicU64,
     uploads_refused: AtomicU64,
     upload_bytes: AtomicU64,
+    review_jobs: Mutex<BTreeMap<&'static str, Histogram>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -39,16 +65,10 @@ impl Metrics {
         *lock(&self.requests)
             .entry((route.to_owned(), method.to_owned(), status))
             .or_default() += 1;
-        let secs = took.as_secs_f64();
-        let mut latency = lock(&self.latency);
-        let h = latency.entry(route.to_owned()).or_default();
-        for (count, bound) in h.counts.iter_mut().zip(BUCKETS) {
-            if secs <= bound {
-                *count += 1;
-            }
-        }
-        h.count += 1;
-        h.sum_secs += secs;
+        lock(&self.latency)
+            .entry(route.to_owned())
+            .or_default()
+            .observe(took);
     }
 
     /// Counts an upload's outcome and the bytes received.
@@ -76,18 +96,10 @@ impl Metrics {
         out.push_str("# HELP mosis_http_request_duration_seconds Time to answer a request.\n");
         out.push_str("# TYPE mosis_http_request_duration_seconds histogram\n");
         for (route, h) in lock(&self.latency).iter() {
-            for (count, bound) in h.counts.iter().zip(BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "mosis_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "mosis_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
-                 mosis_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
-                 mosis_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                h.count, h.sum_secs, h.count
+            h.render(
+                &mut out,
+                "mosis_http_request_duration_seconds",
+                &format!("route=\"{route}\""),
             );
         }
         let _ = write!(
@@ -106,7 +118,27 @@ impl Metrics {
             self.uploads_refused.load(Ordering::Relaxed),
             self.upload_bytes.load(Ordering::Relaxed),
         );
+        out.push_str(
+            "# HELP mosis_review_job_duration_seconds Review job attempts by outcome and time taken.\n\
+             # TYPE mosis_review_job_duration_seconds histogram\n",
+        );
+        for (outcome, h) in lock(&self.review_jobs).iter() {
+            h.render(
+                &mut out,
+                "mosis_review_job_duration_seconds",
+                &format!("outcome=\"{outcome}\""),
+            );
+        }
         out
+    }
+}
+
+impl mosis_review::JobObserver for Metrics {
+    fn job_finished(&self, outcome: &'static str, took: Duration) {
+        lock(&self.review_jobs)
+            .entry(outcome)
+            .or_default()
+            .observe(took);
     }
 }
 
@@ -133,5 +165,11 @@ mod tests {
         assert!(text.contains("mosis_uploads_total{result=\"accepted\"} 1"));
         assert!(text.contains("mosis_upload_bytes_total 100"));
         assert!(text.contains("mosis_review_queue_depth 4"));
+        mosis_review::JobObserver::job_finished(&m, "in_review", Duration::from_millis(40));
+        let text = m.render(0);
+        assert!(text.contains(
+            "mosis_review_job_duration_seconds_bucket{outcome=\"in_review\",le=\"0.05\"} 1"
+        ));
+        assert!(text.contains("mosis_review_job_duration_seconds_count{outcome=\"in_review\"} 1"));
     }
 }

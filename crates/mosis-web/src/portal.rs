@@ -4,7 +4,7 @@
 //! which may run beside the server, never open it.
 
 use anyhow::Context as _;
-use mosis_domain::{PublicKey, SigningKey};
+use mosis_domain::{DocKind, KeyId, OnlineKeys, PublicKey, Signed, SigningKey, verify_online_keys};
 use mosis_storage::{SqlitePortal, SqliteTelemetry};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +18,13 @@ pub struct PortalKeys {
     pub online: SigningKey,
     /// Signs browser session tokens (PASETO v4.public).
     pub session: SigningKey,
+    /// The online keys endorsed by the root key (`keys/online-keys.json`): every online
+    /// key ever used, so statements signed before a rotation still verify.
+    pub online_keys: Signed,
 }
+
+/// The root-signed list of online keys, beside the keys.
+const ONLINE_KEYS_FILE: &str = "online-keys.json";
 
 impl PortalKeys {
     /// Loads the keys from `dir`, creating each missing one (the directory 0700).
@@ -30,11 +36,48 @@ impl PortalKeys {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                 .with_context(|| format!("restricting {}", dir.display()))?;
         }
+        let root = key(dir, "root")?;
+        let online = key(dir, "online")?;
+        let mut endorsed = endorsed_keys(dir, &root)?;
+        let online_keys = if endorsed.contains(&online.public_key()) {
+            read_online_keys(dir)?
+        } else {
+            endorsed.push(online.public_key());
+            write_online_keys(dir, &root, &endorsed)?
+        };
         Ok(Self {
-            root: key(dir, "root")?,
-            online: key(dir, "online")?,
+            root,
+            online,
             session: key(dir, "session")?,
+            online_keys,
         })
+    }
+
+    /// Rotates the online key: a new key joins the root-signed list (the old ones stay,
+    /// so what they signed still verifies on devices) and becomes `online.key`. Returns
+    /// (old id, new id). A running server signs with the new key after a restart; until
+    /// then the old key, still endorsed, keeps working.
+    pub fn rotate_online(dir: &Path) -> anyhow::Result<(KeyId, KeyId)> {
+        let current = Self::load_or_create(dir)?;
+        let next_path = dir.join("online.key.next");
+        for leftover in [next_path.clone(), dir.join("online.key.next.pub")] {
+            if leftover.exists() {
+                std::fs::remove_file(&leftover)
+                    .with_context(|| format!("removing {}", leftover.display()))?;
+            }
+        }
+        let next = mosis_domain::write_new_key_pair(&next_path)?;
+        let mut endorsed = endorsed_keys(dir, &current.root)?;
+        endorsed.push(next.public_key());
+        write_online_keys(dir, &current.root, &endorsed)?;
+        for (from, to) in [
+            ("online.key.next", "online.key"),
+            ("online.key.next.pub", "online.key.pub"),
+        ] {
+            std::fs::rename(dir.join(from), dir.join(to))
+                .with_context(|| format!("installing the new online key as {to}"))?;
+        }
+        Ok((current.online.key_id(), next.key_id()))
     }
 
     /// The root public key's file text (`mosis-public-key-v1 ed25519 …`): the trust root
@@ -62,6 +105,42 @@ fn key(dir: &Path, name: &str) -> anyhow::Result<SigningKey> {
     } else {
         Ok(mosis_domain::write_new_key_pair(&path)?)
     }
+}
+
+/// The keys the stored list endorses (none when there is no list yet). A list that does
+/// not verify against the root key stops the start: someone changed the key files.
+fn endorsed_keys(dir: &Path, root: &SigningKey) -> anyhow::Result<Vec<PublicKey>> {
+    if !dir.join(ONLINE_KEYS_FILE).exists() {
+        return Ok(Vec::new());
+    }
+    let list = read_online_keys(dir)?;
+    let keys = verify_online_keys(&list, &root.public_key()).with_context(|| {
+        format!(
+            "{} does not verify against the root key",
+            dir.join(ONLINE_KEYS_FILE).display()
+        )
+    })?;
+    Ok(keys.public_keys()?)
+}
+
+fn read_online_keys(dir: &Path) -> anyhow::Result<Signed> {
+    let path = dir.join(ONLINE_KEYS_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Signed::parse(&bytes).with_context(|| format!("reading {}", path.display()))?)
+}
+
+/// Signs a list of `keys` with the root key and replaces the file atomically.
+fn write_online_keys(dir: &Path, root: &SigningKey, keys: &[PublicKey]) -> anyhow::Result<Signed> {
+    let issued_at = mosis_storage::Clock::now(&mosis_storage::SystemClock);
+    let signed = Signed::sign(DocKind::OnlineKeys, &OnlineKeys::new(keys, issued_at), root);
+    let path = dir.join(ONLINE_KEYS_FILE);
+    let mut temp = tempfile::NamedTempFile::new_in(dir).context("creating the online key list")?;
+    std::io::Write::write_all(&mut temp, signed.to_json_pretty().as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .context("writing the online key list")?;
+    temp.persist(&path)
+        .with_context(|| format!("replacing {}", path.display()))?;
+    Ok(signed)
 }
 
 /// Everything the server and the admin commands work on.

@@ -1,6 +1,7 @@
 //! Building and running the HTTP server.
 
 use crate::config::{Config, LogFormat};
+use crate::metrics::Metrics;
 use crate::portal::Portal;
 use crate::state::{AppState, State};
 use crate::templates::Templates;
@@ -9,7 +10,12 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use mosis_auth::{Authenticator, Clock, SessionPolicy, SessionSigner, SignIn, SystemClock};
-use mosis_storage::{Accounts as _, FsBlobStore};
+use mosis_domain::Limits;
+use mosis_review::{
+    DENY_LIST_FILE, DenyList, IndexService, OnlineSigner, Pipeline, Publisher, Reviewer,
+    WorkerPool, WorkerSettings,
+};
+use mosis_storage::{Accounts as _, FsBlobStore, SqlitePortal};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,12 +37,81 @@ pub struct Started {
     /// On a start with no admin: the one-time link that makes its visitor the first admin.
     pub bootstrap_url: Option<String>,
     portal: Arc<Portal>,
+    workers: WorkerPool,
+}
+
+/// The review pipeline's parts the handlers use, built once at start.
+pub struct ReviewServices {
+    /// Metrics, which the workers report into.
+    pub metrics: Arc<Metrics>,
+    /// The workers' shared state.
+    pub reviewer: Arc<Reviewer<SqlitePortal>>,
+    /// Signs and records publications.
+    pub publisher: Publisher,
+    /// The signed index cache.
+    pub index: IndexService,
+}
+
+/// The limits every package is held to: at upload and in review.
+pub fn package_limits(config: &Config) -> Limits {
+    Limits {
+        max_package_bytes: config.max_upload_bytes,
+        ..Limits::default()
+    }
+}
+
+impl ReviewServices {
+    /// Builds the pipeline, the publisher and the index over `portal` (the deny-list is
+    /// read from `{data}/review/denylist.txt`; a malformed one stops the start).
+    fn build(
+        config: &Config,
+        portal: &Portal,
+        blobs: &FsBlobStore,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let deny_list =
+            DenyList::load(&config.data.join(DENY_LIST_FILE)).context("the review deny-list")?;
+        let signer = Arc::new(OnlineSigner::new(
+            portal.keys.online.clone(),
+            portal.keys.online_keys.clone(),
+        ));
+        let publisher = Publisher::new(signer.clone(), blobs.clone());
+        let metrics = Arc::new(Metrics::default());
+        let settings = WorkerSettings {
+            workers: if config.review_workers == 0 {
+                WorkerSettings::default().workers
+            } else {
+                config.review_workers
+            },
+            lease_secs: i64::try_from(config.review_lease_secs).unwrap_or(i64::MAX),
+            max_attempts: config.review_max_attempts.max(1),
+            auto_approve: config.auto_approve_updates,
+            ..WorkerSettings::default()
+        };
+        let reviewer = Reviewer::new(
+            portal.store.clone(),
+            blobs.clone(),
+            Pipeline::new(package_limits(config), deny_list),
+            publisher.clone(),
+            clock,
+            settings,
+        )
+        .with_observer(metrics.clone());
+        Ok(Self {
+            metrics,
+            reviewer: Arc::new(reviewer),
+            publisher,
+            index: IndexService::new(signer, i64::from(config.index_validity_hours) * 3600),
+        })
+    }
 }
 
 impl Started {
     /// Runs until stopped, then checkpoints the databases' WAL.
     pub async fn run(self) -> anyhow::Result<()> {
         self.server.await.context("serving")?;
+        // Workers finish their current job; an interrupted one is retried after a restart.
+        self.workers.stop();
         for db in [
             self.portal.store.database(),
             self.portal.telemetry.database(),
@@ -74,7 +149,7 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
         .map(|p| p.resolve())
         .collect::<Result<Vec<_>, _>>()
         .context("the [[providers]] settings")?;
-    let sign_in = SignIn::new(portal.store.clone(), clock, providers)?;
+    let sign_in = SignIn::new(portal.store.clone(), clock.clone(), providers)?;
     let bootstrap_url = if portal.store.has_admin()? {
         None
     } else {
@@ -83,6 +158,9 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
     };
     let templates = Templates::load()?;
     let blobs = FsBlobStore::open(&config.data.join("packages"))?;
+    let review = ReviewServices::build(&config, &portal, &blobs, clock)?;
+    let workers =
+        WorkerPool::start(review.reviewer.clone()).context("starting the review workers")?;
     let state: State = web::Data::new(AppState::new(
         config.clone(),
         &portal,
@@ -90,8 +168,9 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
         auth,
         sign_in,
         templates,
+        review,
     ));
-    let workers = if config.workers == 0 {
+    let http_workers = if config.workers == 0 {
         std::thread::available_parallelism().map_or(2, usize::from)
     } else {
         config.workers
@@ -121,7 +200,7 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
             })
             .configure(pages::configure)
     })
-    .workers(workers)
+    .workers(http_workers)
     // SQLite work runs on the blocking pool; as many threads as pooled readers, so
     // requests queue for a thread instead of piling onto the connection pool's lock.
     .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
@@ -134,6 +213,7 @@ pub fn start(mut config: Config) -> anyhow::Result<Started> {
         server: server.run(),
         portal,
         bootstrap_url,
+        workers,
     })
 }
 

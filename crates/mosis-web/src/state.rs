@@ -6,6 +6,7 @@ use crate::portal::Portal;
 use crate::rate_limit::RateLimiter;
 use crate::templates::Templates;
 use mosis_auth::{Authenticator, SignIn};
+use mosis_review::{IndexService, Publisher, Reviewer};
 use mosis_storage::{FsBlobStore, SqlitePortal};
 use std::sync::{Arc, Mutex};
 
@@ -24,8 +25,14 @@ pub struct AppState {
     pub sign_in: SignIn<SqlitePortal>,
     /// The dashboard's templates and assets.
     pub templates: Templates,
-    /// Counters for `/metrics`.
-    pub metrics: Metrics,
+    /// Counters for `/metrics` (review workers report into them too).
+    pub metrics: Arc<Metrics>,
+    /// The review workers' shared state: uploads wake them.
+    pub reviewer: Arc<Reviewer<SqlitePortal>>,
+    /// Signs and records publications (reviewers' approvals, promotions).
+    pub publisher: Publisher,
+    /// The signed index of each channel, cached.
+    pub index: IndexService,
     /// Requests per IP address.
     pub ip_limit: RateLimiter,
     /// Requests per API token.
@@ -36,7 +43,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state over an opened portal.
+    /// The state over an opened portal and the services built on it.
     pub fn new(
         config: Config,
         portal: &Portal,
@@ -44,8 +51,13 @@ impl AppState {
         auth: Authenticator<SqlitePortal>,
         sign_in: SignIn<SqlitePortal>,
         templates: Templates,
+        review: crate::server::ReviewServices,
     ) -> Self {
         Self {
+            metrics: review.metrics,
+            reviewer: review.reviewer,
+            publisher: review.publisher,
+            index: review.index,
             ip_limit: RateLimiter::new(config.rate_limit_per_ip),
             token_limit: RateLimiter::new(config.rate_limit_per_token),
             config,
@@ -54,7 +66,6 @@ impl AppState {
             auth,
             sign_in,
             templates,
-            metrics: Metrics::default(),
             publish_lock: Mutex::new(()),
         }
     }

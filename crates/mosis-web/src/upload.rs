@@ -8,7 +8,7 @@ use crate::views;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt as _};
-use mosis_domain::{AppId, Limits, verify_package};
+use mosis_domain::{AppId, verify_package};
 use mosis_storage::{
     Account, App, BlobFile, BlobKey, BlobStore as _, FsPendingBlob, NewVersion, PendingBlob as _,
     SigningKeys, StorageError, VersionRecord, Versions,
@@ -155,10 +155,7 @@ fn accept(
     existing: Option<&App>,
     mut pending: FsPendingBlob,
 ) -> Result<VersionRecord, ApiError> {
-    let limits = Limits {
-        max_package_bytes: state.config.max_upload_bytes,
-        ..Limits::default()
-    };
+    let limits = crate::server::package_limits(&state.config);
     let staged = BufReader::new(pending.staged()?);
     let package = verify_package(staged, &limits).map_err(|invalid| {
         let count = invalid.problems.len();
@@ -246,7 +243,10 @@ fn accept(
     let claim_as = existing.is_none().then_some(manifest.name.as_str());
     let now = state.auth.clock().now();
     match state.store.record_upload(&new, claim_as, now) {
-        Ok((record, _job)) => Ok(record),
+        Ok((record, _job)) => {
+            state.reviewer.wake();
+            Ok(record)
+        }
         Err(e) => {
             // Nothing may stay visible without its row.
             if let Err(cleanup) = state.blobs.delete(&key) {

@@ -33,6 +33,7 @@ pub fn version(v: &VersionRecord) -> VersionView {
         reject_reason: v.reject_reason.clone(),
         uploaded_at: v.created_at,
         updated_at: v.updated_at,
+        auto_approved: v.auto_approved,
     }
 }
 

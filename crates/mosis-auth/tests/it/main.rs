@@ -622,3 +622,82 @@ fn permissions_follow_scopes_roles_and_ownership() {
         .collect();
     assert!(wrong.is_empty(), "wrong decisions: {wrong:?}");
 }
+
+#[test]
+fn who_may_act_on_a_release_owner_reviewer_or_nobody() {
+    use permissions::ReleaseRole::{Owner, Reviewer};
+    let f = fixture();
+    let owner = account(&f, "owner", &[]);
+    let reviewing_owner = account(&f, "rev-owner", &[Role::Reviewer]);
+    let other = account(&f, "other", &[]);
+    let reviewer = account(&f, "rita", &[Role::Reviewer]);
+    let admin = account(&f, "ada", &[Role::Admin]);
+    let app_of = |owner: &Account| App {
+        app_id: AppId::parse("com.example.app").unwrap(),
+        owner_id: owner.id,
+        name: "App".into(),
+        auto_approve: None,
+        created_at: NOW,
+    };
+    let role = |p: Principal, app: &App| permissions::act_on_release(&p, app).ok();
+    let app = app_of(&owner);
+    let cases = [
+        (
+            "owner session",
+            role(principal(&owner, None), &app),
+            Some(Owner),
+        ),
+        (
+            "owner publish token",
+            role(principal(&owner, Some("publish")), &app),
+            Some(Owner),
+        ),
+        (
+            "owner app token",
+            role(principal(&owner, Some("publish:com.example.app")), &app),
+            Some(Owner),
+        ),
+        (
+            "owner read token",
+            role(principal(&owner, Some("read")), &app),
+            None,
+        ),
+        (
+            "another developer",
+            role(principal(&other, None), &app),
+            None,
+        ),
+        (
+            "reviewer session",
+            role(principal(&reviewer, None), &app),
+            Some(Reviewer),
+        ),
+        (
+            "reviewer review token",
+            role(principal(&reviewer, Some("review")), &app),
+            Some(Reviewer),
+        ),
+        (
+            "reviewer publish token",
+            role(principal(&reviewer, Some("publish")), &app),
+            None,
+        ),
+        (
+            "admin session",
+            role(principal(&admin, None), &app),
+            Some(Reviewer),
+        ),
+        (
+            "a reviewer owning the app is its owner, never its reviewer",
+            role(principal(&reviewing_owner, None), &app_of(&reviewing_owner)),
+            Some(Owner),
+        ),
+    ];
+    for (name, got, want) in cases {
+        assert_eq!(got, want, "{name}");
+    }
+    assert!(permissions::review_queue(&principal(&reviewer, Some("review"))).is_ok());
+    assert!(permissions::review_queue(&principal(&other, None)).is_err());
+    assert!(permissions::set_auto_approve(&principal(&admin, None)).is_ok());
+    assert!(permissions::set_auto_approve(&principal(&reviewer, None)).is_err());
+}

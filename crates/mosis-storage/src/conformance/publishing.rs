@@ -187,7 +187,14 @@ pub(super) fn releases<S: PortalStore>(s: &S) {
     assert_eq!(s.index_serial(Channel::Stable).expect("serial"), 0);
     let v1 = upload(s, owner, &public, &app, "1.0.0");
     assert!(
-        is_conflict(s.publish(v1.id, VersionState::InReview, Channel::Stable, "{}", None, NOW)),
+        is_conflict(s.publish(
+            v1.id,
+            VersionState::InReview,
+            Channel::Stable,
+            "{}",
+            None,
+            NOW
+        )),
         "only from the stated state"
     );
     s.transition(
@@ -201,13 +208,24 @@ pub(super) fn releases<S: PortalStore>(s: &S) {
     .expect("review");
     let reviewer = s.create_account("rita", None, NOW).expect("reviewer").id;
     assert_eq!(
-        s.publish(v1.id, VersionState::InReview, Channel::Beta, "beta-1", Some(reviewer), NOW)
-            .expect("publish"),
+        s.publish(
+            v1.id,
+            VersionState::InReview,
+            Channel::Beta,
+            "beta-1",
+            Some(reviewer),
+            NOW
+        )
+        .expect("publish"),
         1
     );
     let published = s.version_by_id(v1.id).expect("v1");
     assert_eq!(
-        (published.channel, published.reviewed_by, published.auto_approved),
+        (
+            published.channel,
+            published.reviewed_by,
+            published.auto_approved
+        ),
         (Some(Channel::Beta), Some(reviewer), false)
     );
     assert!(
@@ -353,8 +371,14 @@ pub(super) fn review_queue<S: PortalStore>(s: &S) {
 
     // A person retries it: queued again, attempts reset; only an errored job can be.
     s.retry_job(j1, NOW + 201).expect("retry");
-    assert!(is_conflict(s.retry_job(j1, NOW + 201)), "only errored jobs are retried");
-    let again = s.claim("w6", 60, 3, NOW + 202).expect("claim").expect("retried");
+    assert!(
+        is_conflict(s.retry_job(j1, NOW + 201)),
+        "only errored jobs are retried"
+    );
+    let again = s
+        .claim("w6", 60, 3, NOW + 202)
+        .expect("claim")
+        .expect("retried");
     assert_eq!((again.id, again.attempts), (j1, 1));
 
     // Completing: the report, the icon hash and the state move in one step, with the lease.
@@ -364,23 +388,47 @@ pub(super) fn review_queue<S: PortalStore>(s: &S) {
         next: VersionState::InReview,
         reason: None,
     };
-    assert!(is_conflict(s.complete_review(j1, "w1", &outcome, NOW + 203)), "without the lease");
-    let done = s.complete_review(j1, "w6", &outcome, NOW + 203).expect("complete");
+    assert!(
+        is_conflict(s.complete_review(j1, "w1", &outcome, NOW + 203)),
+        "without the lease"
+    );
+    let done = s
+        .complete_review(j1, "w6", &outcome, NOW + 203)
+        .expect("complete");
     assert_eq!(
         (done.state, done.report_json.as_deref(), done.icon_sha256),
-        (VersionState::InReview, Some(r#"{"checks":[]}"#), Some(Sha256::of(b"icon")))
+        (
+            VersionState::InReview,
+            Some(r#"{"checks":[]}"#),
+            Some(Sha256::of(b"icon"))
+        )
     );
     assert_eq!(s.job(j1).expect("job").state, JobState::Done);
 
     // A version a reviewer rejected meanwhile stays rejected; the report is still kept.
     let v3 = upload(s, owner, &public, &app, "1.2.0");
     let j3 = s.enqueue(v3.id, NOW).expect("enqueue");
-    s.claim("w7", 60, 3, NOW + 300).expect("claim").expect("v3's job");
-    s.transition(v3.id, VersionState::Pending, VersionState::Rejected, Some("spam"), Some(owner), NOW + 301)
-        .expect("early rejection");
-    let kept = s.complete_review(j3, "w7", &outcome, NOW + 302).expect("complete");
+    s.claim("w7", 60, 3, NOW + 300)
+        .expect("claim")
+        .expect("v3's job");
+    s.transition(
+        v3.id,
+        VersionState::Pending,
+        VersionState::Rejected,
+        Some("spam"),
+        Some(owner),
+        NOW + 301,
+    )
+    .expect("early rejection");
+    let kept = s
+        .complete_review(j3, "w7", &outcome, NOW + 302)
+        .expect("complete");
     assert_eq!(
-        (kept.state, kept.reject_reason.as_deref(), kept.report_json.is_some()),
+        (
+            kept.state,
+            kept.reject_reason.as_deref(),
+            kept.report_json.is_some()
+        ),
         (VersionState::Rejected, Some("spam"), true)
     );
 }

@@ -9,7 +9,7 @@ use crate::views;
 use actix_web::web::{Json, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
-use mosis_client::wire::{AppDetail, AppSummary, ErrorBody, NewApp};
+use mosis_client::wire::{AppDetail, AppSummary, AutoApproveSetting, ErrorBody, NewApp};
 use mosis_storage::{Apps, Versions};
 
 /// The caller's apps, by id, with their newest version.
@@ -79,4 +79,31 @@ pub async fn show(
     })
     .await?;
     Ok(Json(detail))
+}
+
+/// Sets an app's risk-based review override: `true` or `false` for this app, `null` to
+/// follow the operator's `auto_approve_updates`. Admins only; audited.
+#[utoipa::path(put, path = "/api/v1/apps/{app_id}/auto-approve", tag = "apps", request_body = AutoApproveSetting,
+    params(("app_id" = String, Path, description = "The app id")),
+    responses((status = 200, body = AutoApproveSetting), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn set_auto_approve(
+    state: State,
+    caller: Caller,
+    path: Path<String>,
+    req: HttpRequest,
+    body: Json<AutoApproveSetting>,
+) -> Result<Json<AutoApproveSetting>, ApiError> {
+    let id = app_id(&path)?;
+    let ip = client_ip(&req);
+    let value = body.auto_approve;
+    let app = blocking(move || {
+        let caller = caller.resolve(&state)?;
+        crate::review::set_auto_approve(&state, &caller, &id, value, ip.as_deref())
+    })
+    .await?;
+    Ok(Json(AutoApproveSetting {
+        auto_approve: app.auto_approve,
+    }))
 }

@@ -3,9 +3,11 @@
 
 mod apps;
 mod device;
+mod index;
 mod keys;
 mod me;
 mod openapi;
+mod reviews;
 mod tokens;
 mod versions;
 
@@ -40,6 +42,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/apps/{app_id}/versions/{version}/package",
                 web::get().to(versions::download),
             )
+            .route(
+                "/apps/{app_id}/versions/{version}/promote",
+                web::post().to(reviews::promote),
+            )
+            .route(
+                "/apps/{app_id}/versions/{version}/suspend",
+                web::post().to(reviews::suspend),
+            )
+            .route(
+                "/apps/{app_id}/auto-approve",
+                web::put().to(apps::set_auto_approve),
+            )
+            .route("/reviews", web::get().to(reviews::list))
+            .route(
+                "/reviews/{app_id}/{version}/approve",
+                web::post().to(reviews::approve),
+            )
+            .route(
+                "/reviews/{app_id}/{version}/reject",
+                web::post().to(reviews::reject),
+            )
+            .route("/index", web::get().to(index::show))
             .route("/keys", web::get().to(keys::list))
             .route("/keys", web::post().to(keys::register))
             .route("/keys/{key_id}", web::delete().to(keys::revoke))

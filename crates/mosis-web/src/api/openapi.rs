@@ -16,6 +16,10 @@ use utoipa::{Modify, OpenApi};
         super::keys::list, super::keys::register, super::keys::revoke,
         super::tokens::list, super::tokens::create, super::tokens::revoke,
         super::device::start, super::device::poll,
+        super::apps::set_auto_approve,
+        super::reviews::list, super::reviews::approve, super::reviews::reject,
+        super::reviews::promote, super::reviews::suspend,
+        super::index::show,
         document,
     ),
     components(schemas(
@@ -23,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         wire::AppSummary, wire::AppDetail, wire::NewApp, wire::VersionView, wire::KeyView,
         wire::NewKey, wire::TokenView, wire::NewTokenRequest, wire::CreatedToken,
         wire::DeviceCodeRequest, wire::DeviceCode, wire::DeviceTokenRequest,
+        wire::ReviewItem, wire::ApproveRequest, wire::RejectRequest, wire::AutoApproveSetting,
     )),
     modifiers(&BearerToken),
 )]
