@@ -19,5 +19,5 @@ pub use index::{IndexService, SignedIndex};
 pub use pipeline::{Pipeline, Reviewed};
 pub use publish::{OnlineSigner, Publication, Publisher};
 pub use report::{AutoApproval, CheckResult, Report, Status, Verdict};
-pub use risk::{Changes, Diff, auto_approval, changes};
+pub use risk::{Changes, Diff, RULE as AUTO_APPROVAL_RULE, auto_approval, changes, last_published};
 pub use worker::{JobObserver, JobOutcome, ReviewStore, Reviewer, WorkerPool, WorkerSettings};

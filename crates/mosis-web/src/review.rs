@@ -229,3 +229,29 @@ pub fn set_auto_approve(
     )?;
     Ok(state.store.app(app_id)?)
 }
+
+/// Runs an errored automated review again (its attempts reset). Reviewers; audited.
+pub fn retry(
+    state: &AppState,
+    caller: &Principal,
+    app_id: &AppId,
+    version: &semver::Version,
+    ip: Option<&str>,
+) -> Result<(), ApiError> {
+    permissions::review_queue(caller)?;
+    let record = state.store.version(app_id, version)?;
+    let job = state.store.job_of_version(record.id)?;
+    state
+        .store
+        .retry_job(job.id, state.auth.clock().now())
+        .map_err(raced)?;
+    state.reviewer.wake();
+    audit(
+        state,
+        caller,
+        "review.retried",
+        format!("{app_id} {version}"),
+        serde_json::json!({}),
+        ip,
+    )
+}

@@ -25,12 +25,16 @@ pub const TEMPLATES: &[(&str, &str)] = embedded![
     "pages/error.html",
     "pages/keys.html",
     "pages/login.html",
+    "pages/review.html",
+    "pages/review_queue.html",
     "pages/setup.html",
     "pages/tokens.html",
     "pages/upload.html",
     "pages/version.html",
     "partials/audit_table.html",
+    "partials/changes.html",
     "partials/error.html",
+    "partials/report.html",
     "partials/upload_result.html",
     "partials/version_state.html",
     "partials/versions.html",
@@ -191,6 +195,20 @@ mod tests {
         serde_json::json!({ "iso": "2026-12-04T10:00:00Z", "absolute": "2026-12-04 10:00:00 UTC", "relative": "1 h ago" })
     }
 
+    fn changes() -> serde_json::Value {
+        serde_json::json!({ "against": EVIL, "permissions_added": ["camera"], "permissions_removed": [],
+            "sensitive_permissions_added": ["camera"], "name": { "from": EVIL, "to": EVIL },
+            "icon_changed": true, "description_changed": false, "min_os_version": null,
+            "signing_key": { "from": EVIL, "to": EVIL } })
+    }
+
+    fn report() -> serde_json::Value {
+        serde_json::json!({ "format": 1, "verdict": "failed", "reviewed_at": 1,
+            "checks": [{ "check": "icon", "title": EVIL, "status": "failed", "message": EVIL, "path": EVIL, "code": EVIL }],
+            "changes": changes(),
+            "auto_approval": { "applied": false, "reasons": [EVIL] } })
+    }
+
     /// The smallest context each template renders with (plus the shared one).
     fn minimal(name: &str) -> serde_json::Value {
         let app =
@@ -213,9 +231,23 @@ mod tests {
             }
             "pages/version.html"
             | "partials/version_state.html"
-            | "partials/upload_result.html" => {
-                serde_json::json!({ "app": app, "version": version, "polling": false, "report": EVIL, "manifest": EVIL })
+            | "partials/upload_result.html"
+            | "partials/report.html" => {
+                serde_json::json!({ "app": app, "version": version, "polling": false, "report": report(),
+                    "report_at": time(), "manifest": EVIL, "owner_actions": true })
             }
+            "partials/changes.html" => serde_json::json!({ "changes": changes() }),
+            "pages/review_queue.html" => serde_json::json!({
+                "filters": [{ "value": "in_review", "label": "Awaiting review" }],
+                "current": "in_review", "current_label": "Awaiting review",
+                "items": [{ "app_id": "com.example.evil", "app_name": EVIL, "version": "1.0.0", "uploaded": time(),
+                    "failed": 1, "warnings": 2, "has_report": true, "job_error": EVIL, "state": "in_review", "own": true }] }),
+            "pages/review.html" => serde_json::json!({
+                "app": app, "version": version, "owner_name": EVIL, "job_error": EVIL, "can_retry": true,
+                "own": false, "can_decide": true, "reason": EVIL, "live_changes": changes(),
+                "report": report(), "report_at": time(),
+                "files": [{ "path": EVIL, "size": 1, "sha256": "ab" }], "files_error": null,
+                "manifest": EVIL, "auto_approve": "default", "instance_auto": "off" }),
             "pages/keys.html" => serde_json::json!({
                 "keys": [{ "key_id": "k", "label": EVIL, "created": time(), "revoked": null }],
                 "form": { "public_key": EVIL, "label": "" } }),

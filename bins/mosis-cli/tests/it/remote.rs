@@ -150,20 +150,43 @@ fn a_developer_logs_in_registers_a_key_publishes_and_sees_it_pending() {
     let uploaded = s.json(&["publish", s.path("w.mpk").to_str().unwrap(), "--json"]);
     assert_eq!(uploaded["version"], "0.2.0");
 
-    let status = s.json(&["status", "com.example.weather", "--json"]);
-    assert_eq!(status["app_id"], "com.example.weather");
-    let states: Vec<(&str, &str)> = status["versions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| (v["version"].as_str().unwrap(), v["state"].as_str().unwrap()))
-        .collect();
-    assert_eq!(states, [("0.2.0", "pending"), ("0.1.0", "pending")]);
+    // `mosis status` follows the review: pending while the checks run, then in_review.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        let status = s.json(&["status", "com.example.weather", "--json"]);
+        assert_eq!(status["app_id"], "com.example.weather");
+        let states: Vec<(String, String)> = status["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["version"].as_str().unwrap().to_owned(),
+                    v["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            states.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>(),
+            ["0.2.0", "0.1.0"]
+        );
+        assert!(
+            states
+                .iter()
+                .all(|(_, st)| st == "pending" || st == "in_review"),
+            "{states:?}"
+        );
+        if states.iter().all(|(_, st)| st == "in_review") {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {states:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     s.mosis()
         .args(["status", "com.example.weather"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("0.1.0").and(predicate::str::contains("pending")));
+        .stdout(predicate::str::contains("0.1.0").and(predicate::str::contains("in_review")));
 
     let apps = s.json(&["apps", "list", "--json"]);
     assert_eq!(apps[0]["app_id"], "com.example.weather");

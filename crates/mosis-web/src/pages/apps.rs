@@ -50,7 +50,7 @@ struct AppRow {
 
 /// A version as tables and the version page show it.
 #[derive(Debug, Serialize)]
-struct VersionView {
+pub(super) struct VersionView {
     version: String,
     state: String,
     channel: Option<String>,
@@ -58,11 +58,12 @@ struct VersionView {
     sha256: String,
     key_id: String,
     reject_reason: Option<String>,
+    auto_approved: bool,
     uploaded: When,
     updated: When,
 }
 
-fn version_view(v: &VersionRecord, now: UnixTime) -> VersionView {
+pub(super) fn version_view(v: &VersionRecord, now: UnixTime) -> VersionView {
     VersionView {
         version: v.version.to_string(),
         state: v.state.to_string(),
@@ -71,13 +72,14 @@ fn version_view(v: &VersionRecord, now: UnixTime) -> VersionView {
         sha256: v.sha256.to_string(),
         key_id: v.key_id.to_string(),
         reject_reason: v.reject_reason.clone(),
+        auto_approved: v.auto_approved,
         uploaded: when(v.created_at, now),
         updated: when(v.updated_at, now),
     }
 }
 
 /// JSON text made readable (or left as it is when it does not parse).
-fn pretty(json: &str) -> String {
+pub(super) fn pretty(json: &str) -> String {
     serde_json::from_str::<serde_json::Value>(json)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or_else(|_| json.to_owned())
@@ -388,7 +390,19 @@ fn version_context(
     ctx.insert("app", &app_view(&app, now));
     ctx.insert("version", &version_view(&record, now));
     ctx.insert("polling", &in_flight(record.state));
-    ctx.insert("report", &record.report_json.as_deref().map(pretty));
+    let report: Option<mosis_review::Report> = record
+        .report_json
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok());
+    ctx.insert(
+        "report_at",
+        &report.as_ref().map(|r| when(r.reviewed_at, now)),
+    );
+    ctx.insert("report", &report);
+    ctx.insert(
+        "owner_actions",
+        &permissions::act_on_release(&me.principal, &app).is_ok(),
+    );
     ctx.insert("manifest", &pretty(&record.manifest_json));
     Ok(ctx)
 }

@@ -9,6 +9,7 @@ mod apps;
 mod device;
 mod form;
 mod keys;
+mod review;
 mod sign_in;
 mod tokens;
 
@@ -65,6 +66,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/apps/{app_id}/versions/{version}/package",
                     web::get().to(apps::download),
+                )
+                .route(
+                    "/apps/{app_id}/versions/{version}/promote",
+                    web::post().to(review::promote),
+                )
+                .route(
+                    "/apps/{app_id}/versions/{version}/suspend",
+                    web::post().to(review::suspend),
+                )
+                .route("/review", web::get().to(review::queue))
+                .route("/review/{app_id}/{version}", web::get().to(review::detail))
+                .route(
+                    "/review/{app_id}/{version}/approve",
+                    web::post().to(review::approve),
+                )
+                .route(
+                    "/review/{app_id}/{version}/reject",
+                    web::post().to(review::reject),
+                )
+                .route(
+                    "/review/{app_id}/{version}/retry",
+                    web::post().to(review::retry),
+                )
+                .route(
+                    "/review/{app_id}/{version}/auto-approve",
+                    web::post().to(review::set_auto_approve),
                 )
                 .route("/keys", web::get().to(keys::list))
                 .route("/keys", web::post().to(keys::add))

@@ -79,6 +79,12 @@ fn bad_packages_are_refused_with_their_reason_and_leave_nothing() {
         Body::Bytes(good.clone()),
     );
     assert_eq!(status, 201);
+    // Its review writes report.json; let it finish so the file listings below are stable.
+    portal.wait_for_state(
+        "com.example.weather",
+        "1.0.0",
+        mosis_storage::VersionState::InReview,
+    );
     refused(&portal, &dev.token, good, 409, "version_exists");
     let lower = std::fs::read(package(dir, "com.example.weather", "0.9.0", &dev.key)).unwrap();
     let response = refused(&portal, &dev.token, lower, 409, "version_not_newer");

@@ -176,17 +176,22 @@ fn the_versions_fragment_keeps_polling_only_while_a_version_is_in_flight() {
     assert!(!fragment.body.contains("<html"), "a fragment, not a page");
     assert!(
         fragment.body.contains("hx-trigger=\"every 5s\""),
-        "pending: keep polling"
+        "in flight: keep polling"
     );
     let store = s.portal.store();
-    let id = mosis_domain::AppId::parse("com.example.evil").unwrap();
-    let v = mosis_storage::Versions::version(&store, &id, &"1.0.0".parse().unwrap()).unwrap();
+    // The workers move it to in_review; a reviewer then rejects it.
+    let v = s.portal.wait_for_state(
+        "com.example.evil",
+        "1.0.0",
+        mosis_storage::VersionState::InReview,
+    );
     mosis_storage::Versions::transition(
         &store,
         v.id,
         v.state,
         mosis_storage::VersionState::Rejected,
         Some("icon is blank"),
+        None,
         1,
     )
     .unwrap();

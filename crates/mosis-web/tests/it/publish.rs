@@ -31,9 +31,13 @@ fn an_upload_is_verified_stored_and_listed_as_pending_with_a_review_job() {
     assert_eq!(view.sha256, Sha256::of(&bytes).to_string());
     assert_eq!(view.key_id, dev.key.key_id().to_string());
 
+    // The review workers check it and move it on; its report lands beside the package.
+    let reviewed = portal.wait_for_state("com.example.weather", "1.2.0", VersionState::InReview);
+
     // The file is in place under packages/{dev_id}/{app_id}/{version}/, nothing staged.
     let stored = format!("{}/com.example.weather/1.2.0/package.mpk", dev.account.id);
-    assert_eq!(portal.package_files(), vec![stored.clone()]);
+    let report = format!("{}/com.example.weather/1.2.0/report.json", dev.account.id);
+    assert_eq!(portal.package_files(), vec![stored.clone(), report]);
     assert_eq!(
         std::fs::read(portal.config.data.join("packages").join(&stored)).unwrap(),
         bytes
@@ -43,9 +47,13 @@ fn an_upload_is_verified_stored_and_listed_as_pending_with_a_review_job() {
     let store = portal.store();
     let app_id = mosis_domain::AppId::parse("com.example.weather").unwrap();
     let record = store.version(&app_id, &"1.2.0".parse().unwrap()).unwrap();
-    assert_eq!(record.state, VersionState::Pending);
+    assert_eq!(record, reviewed);
     assert_eq!(record.uploaded_by, dev.account.id);
-    assert_eq!(store.queue_depth().unwrap(), 1);
+    assert_eq!(
+        store.job_of_version(record.id).unwrap().state,
+        mosis_storage::JobState::Done
+    );
+    assert_eq!(store.queue_depth().unwrap(), 0);
 
     let detail = client.app("com.example.weather").unwrap();
     assert_eq!(detail.app.owner_id, dev.account.id.0);
@@ -53,14 +61,19 @@ fn an_upload_is_verified_stored_and_listed_as_pending_with_a_review_job() {
         detail.app.name, "Test App",
         "the listing name comes from the manifest"
     );
-    assert_eq!(detail.versions, vec![view.clone()]);
+    let now = client.version("com.example.weather", "1.2.0").unwrap();
+    assert_eq!(detail.versions, vec![now.clone()]);
     assert_eq!(
-        client.version("com.example.weather", "1.2.0").unwrap(),
-        view
+        (
+            now.state.as_str(),
+            &now.sha256,
+            now.report.as_ref().map(|r| r["verdict"].clone())
+        ),
+        ("in_review", &view.sha256, Some(serde_json::json!("passed")))
     );
     let apps = client.apps().unwrap();
     assert_eq!(apps.len(), 1);
-    assert_eq!(apps[0].latest_state.as_deref(), Some("pending"));
+    assert_eq!(apps[0].latest_state.as_deref(), Some("in_review"));
 
     let mut downloaded = Vec::new();
     let size = client
@@ -76,7 +89,11 @@ fn an_upload_is_verified_stored_and_listed_as_pending_with_a_review_job() {
         metrics.contains("mosis_uploads_total{result=\"accepted\"} 1"),
         "{metrics}"
     );
-    assert!(metrics.contains("mosis_review_queue_depth 1"), "{metrics}");
+    assert!(metrics.contains("mosis_review_queue_depth 0"), "{metrics}");
+    assert!(
+        metrics.contains("mosis_review_job_duration_seconds_count{outcome=\"in_review\"} 1"),
+        "{metrics}"
+    );
     assert!(
         metrics.contains("route=\"/api/v1/apps/{app_id}/versions\""),
         "{metrics}"

@@ -4,7 +4,9 @@ use mosis_auth::TokenSecret;
 use mosis_client::Client;
 use mosis_client::wire::NewKey;
 use mosis_domain::{AppId, SigningKey};
-use mosis_storage::{Account, NewToken, Role, SqlitePortal, Tokens, Versions};
+use mosis_storage::{
+    Account, NewToken, Role, SqlitePortal, Tokens, VersionRecord, VersionState, Versions,
+};
 use mosis_web::{Background, Config};
 use std::path::{Path, PathBuf};
 
@@ -121,6 +123,26 @@ impl Portal {
         walk(&root, &root, &mut out);
         out.sort();
         out
+    }
+
+    /// Waits (up to a minute) until the review workers move `app` `version` to `state`.
+    pub fn wait_for_state(&self, app: &str, version: &str, state: VersionState) -> VersionRecord {
+        let (id, version) = (AppId::parse(app).unwrap(), version.parse().unwrap());
+        let store = self.store();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let record = store.version(&id, &version).unwrap();
+            if record.state == state {
+                return record;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{app} {version} stayed {} (report: {:?})",
+                record.state,
+                record.report_json
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     pub fn version_count(&self, app: &str) -> usize {
