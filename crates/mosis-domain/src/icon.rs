@@ -289,7 +289,7 @@ mod tests {
         // A valid header over image data for a smaller image: too short.
         let mut short = png_header(256, 256, 8, 6);
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut z, &vec![0u8; 100]).unwrap();
+        std::io::Write::write_all(&mut z, &[0u8; 100]).unwrap();
         push_png_chunk(&mut short, b"IDAT", &z.finish().unwrap());
         push_png_chunk(&mut short, b"IEND", &[]);
         decode(&short, Err("shorter than the image"));

@@ -136,3 +136,116 @@ pub fn decide(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Channel::{Beta, Stable};
+    use VersionState::{InReview, Pending, Published, Rejected, Suspended};
+
+    /// Every (state, channel) a version can be in.
+    const PLACES: [(VersionState, Option<Channel>); 6] = [
+        (Pending, None),
+        (InReview, None),
+        (Published, Some(Stable)),
+        (Published, Some(Beta)),
+        (Rejected, None),
+        (Suspended, Some(Stable)),
+    ];
+    const ACTIONS: [Action; 5] = [
+        Action::Approve(Stable),
+        Action::Approve(Beta),
+        Action::Reject,
+        Action::Promote,
+        Action::Suspend,
+    ];
+    const ACTORS: [Actor; 2] = [Actor::Owner, Actor::Reviewer];
+
+    /// The documented transitions: (state, channel, action, actor) → (to, channel). Every
+    /// triple not listed must be refused.
+    /// (state, channel, action, actor) and where it leads: (to, channel).
+    type Case = (VersionState, Option<Channel>, Action, Actor);
+    type Place = (VersionState, Option<Channel>);
+
+    fn allowed() -> Vec<(Case, Place)> {
+        let mut table = Vec::new();
+        for channel in [Stable, Beta] {
+            table.push((
+                (InReview, None, Action::Approve(channel), Actor::Reviewer),
+                (Published, Some(channel)),
+            ));
+        }
+        for state in [Pending, InReview] {
+            table.push((
+                (state, None, Action::Reject, Actor::Reviewer),
+                (Rejected, None),
+            ));
+        }
+        for actor in ACTORS {
+            table.push((
+                (Published, Some(Beta), Action::Promote, actor),
+                (Published, Some(Stable)),
+            ));
+            for channel in [Stable, Beta] {
+                table.push((
+                    (Published, Some(channel), Action::Suspend, actor),
+                    (Suspended, None),
+                ));
+            }
+        }
+        table
+    }
+
+    #[test]
+    fn every_state_action_and_actor_is_either_the_documented_transition_or_a_clear_refusal() {
+        let allowed = allowed();
+        let mut checked = 0;
+        for (state, channel) in PLACES {
+            for action in ACTIONS {
+                for actor in ACTORS {
+                    checked += 1;
+                    let got = decide(state, channel, action, actor);
+                    let want = allowed
+                        .iter()
+                        .find(|(k, _)| *k == (state, channel, action, actor));
+                    match (got, want) {
+                        (Ok(t), Some((_, (to, ch)))) => {
+                            assert_eq!(
+                                (t.from, t.to, t.channel),
+                                (state, *to, *ch),
+                                "{state} {action:?} by {actor:?}"
+                            );
+                        }
+                        (Err(refusal), None) => {
+                            let text = refusal.to_string();
+                            assert!(
+                                text.len() > 20,
+                                "{state} {action:?} by {actor:?}: a vague refusal: {text}"
+                            );
+                            // Owners are refused reviews for who they are, whatever the state.
+                            let owner_review = actor == Actor::Owner
+                                && matches!(action, Action::Approve(_) | Action::Reject);
+                            assert_eq!(
+                                matches!(refusal, Refusal::Forbidden(_)),
+                                owner_review,
+                                "{state} {action:?} by {actor:?}: {text}"
+                            );
+                            if !owner_review {
+                                assert!(
+                                    text.contains(state.as_str())
+                                        || text.contains("stable")
+                                        || text.contains("pending"),
+                                    "{state} {action:?}: the refusal should say why: {text}"
+                                );
+                            }
+                        }
+                        (got, want) => panic!(
+                            "{state} {channel:?} {action:?} by {actor:?}: got {got:?}, want {want:?}"
+                        ),
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, PLACES.len() * ACTIONS.len() * ACTORS.len());
+    }
+}

@@ -11,7 +11,10 @@ mod report;
 mod risk;
 mod worker;
 
-pub use checks::{Check, Finding, Subject, default_checks};
+pub use checks::{
+    Check, DenyListCheck, Finding, IconCheck, LimitsCheck, OwnershipCheck, PackageCheck,
+    PermissionsCheck, SigningKeyCheck, Subject, VersionCheck, default_checks,
+};
 pub use decide::{Action, Actor, Refusal, Transition, decide};
 pub use denylist::{DENY_LIST_FILE, DenyList};
 pub use error::ReviewError;

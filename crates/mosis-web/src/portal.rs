@@ -126,7 +126,7 @@ fn endorsed_keys(dir: &Path, root: &SigningKey) -> anyhow::Result<Vec<PublicKey>
 fn read_online_keys(dir: &Path) -> anyhow::Result<Signed> {
     let path = dir.join(ONLINE_KEYS_FILE);
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Signed::parse(&bytes).with_context(|| format!("reading {}", path.display()))?)
+    Signed::parse(&bytes).with_context(|| format!("reading {}", path.display()))
 }
 
 /// Signs a list of `keys` with the root key and replaces the file atomically.

@@ -49,7 +49,8 @@ impl Check for OwnershipCheck {
     }
 }
 
-/// The version is greater than every other version of the app, and the manifest says so.
+/// The version is greater than every version of the app uploaded before it, and the
+/// manifest says so.
 #[derive(Debug)]
 pub struct VersionCheck;
 
@@ -64,10 +65,11 @@ impl Check for VersionCheck {
 
     fn run(&self, subject: &Subject<'_>) -> Vec<Finding> {
         let this = &subject.version.version;
+        // Versions uploaded before this one (later uploads were checked against it then).
         let newest_other = subject
             .versions
             .iter()
-            .filter(|v| v.id != subject.version.id)
+            .filter(|v| v.id < subject.version.id)
             .map(|v| &v.version)
             .max();
         let mut findings = Vec::new();
