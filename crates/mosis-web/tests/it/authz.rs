@@ -140,6 +140,72 @@ fn routes() -> Vec<Route> {
             expected: [401, 404, 404, 404, 404, 204],
         },
         Route {
+            name: "GET /reviews",
+            request: |_, _| ("GET", "/api/v1/reviews".into(), Body::None),
+            expected: [401, 403, 403, 200, 200, 403],
+        },
+        // 1.0.0 is in review. The reviewer acts first; the admin then finds it moved on.
+        Route {
+            name: "POST /reviews/{id}/{v}/approve",
+            request: |_, _| {
+                (
+                    "POST",
+                    "/api/v1/reviews/com.example.owned/1.0.0/approve".into(),
+                    Body::Json(serde_json::json!({"channel": "beta"})),
+                )
+            },
+            expected: [401, 403, 403, 200, 409, 403],
+        },
+        Route {
+            name: "POST /apps/{id}/versions/{v}/promote",
+            request: |_, _| {
+                (
+                    "POST",
+                    format!("{APP}/versions/1.0.0/promote"),
+                    Body::Json(serde_json::json!({})),
+                )
+            },
+            expected: [401, 403, 403, 200, 409, 409],
+        },
+        Route {
+            name: "POST /apps/{id}/versions/{v}/suspend",
+            request: |_, _| {
+                (
+                    "POST",
+                    format!("{APP}/versions/1.0.0/suspend"),
+                    Body::Json(serde_json::json!({})),
+                )
+            },
+            expected: [401, 403, 403, 200, 409, 409],
+        },
+        Route {
+            name: "POST /reviews/{id}/{v}/reject",
+            request: |_, _| {
+                (
+                    "POST",
+                    "/api/v1/reviews/com.example.owned/1.0.0/reject".into(),
+                    Body::Json(serde_json::json!({"reason": "no"})),
+                )
+            },
+            expected: [401, 403, 403, 409, 409, 403],
+        },
+        Route {
+            name: "PUT /apps/{id}/auto-approve",
+            request: |_, _| {
+                (
+                    "PUT",
+                    format!("{APP}/auto-approve"),
+                    Body::Json(serde_json::json!({"auto_approve": true})),
+                )
+            },
+            expected: [401, 403, 403, 403, 200, 403],
+        },
+        Route {
+            name: "GET /index",
+            request: |_, _| ("GET", "/api/v1/index?channel=stable".into(), Body::None),
+            expected: [200; 6],
+        },
+        Route {
             name: "GET /openapi.json",
             request: |_, _| ("GET", "/api/v1/openapi.json".into(), Body::None),
             expected: [200; 6],
@@ -175,6 +241,11 @@ fn every_route_answers_every_kind_of_caller_as_specified() {
         Body::Bytes(std::fs::read(first).unwrap()),
     );
     assert_eq!(status, 201);
+    portal.wait_for_state(
+        "com.example.owned",
+        "1.0.0",
+        mosis_storage::VersionState::InReview,
+    );
     let spare = SigningKey::from_seed(seed("spare")).unwrap();
     let owner_client = portal.client(&owner.token);
     let spare_key = owner_client

@@ -11,5 +11,6 @@ mod components;
 mod limits;
 mod pages;
 mod publish;
+mod review;
 mod sign_in;
 mod support;

@@ -80,6 +80,9 @@ const PAGES: &[(&str, u16, u16, u16)] = &[
     ("/tokens", 200, 200, 200),
     ("/device", 200, 200, 200),
     ("/account", 200, 200, 200),
+    ("/review", 403, 403, 200),
+    ("/review?state=errored", 403, 403, 200),
+    ("/review/com.example.evil/1.0.0", 403, 403, 200),
     ("/admin/users", 403, 403, 200),
     ("/admin/audit", 403, 403, 200),
 ];
@@ -112,6 +115,8 @@ fn every_page_answers_each_kind_of_visitor_as_the_rules_say() {
         "/logout",
         "/account/sessions/revoke",
         "/admin/users/1/roles",
+        "/review/com.example.evil/1.0.0/approve",
+        "/apps/com.example.evil/versions/1.0.0/suspend",
     ] {
         let page = anonymous.post(&format!("{url}{path}"), &[("_csrf", "x")]);
         assert_eq!(page.status, 303, "anonymous POST {path}");
