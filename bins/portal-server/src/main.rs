@@ -66,6 +66,10 @@ enum Admin {
     },
     /// Print the root public key, the trust root a device needs.
     TrustRoot,
+    /// Rotate the online key that signs releases and the index. The root key endorses the
+    /// new key and keeps endorsing the old ones, so devices keep working; restart the
+    /// server to sign with the new key.
+    RotateOnlineKey,
     /// Mint a one-time link that makes its visitor the first admin (only while the
     /// instance has no admin). The URL is printed alone on the last line of stdout.
     BootstrapLink,
@@ -128,6 +132,13 @@ fn execute(args: Args) -> anyhow::Result<()> {
         }
         Command::Admin(Admin::TrustRoot) => {
             write!(out, "{}", mosis_web::admin::trust_root(&config)?)?;
+        }
+        Command::Admin(Admin::RotateOnlineKey) => {
+            let (old, new) = mosis_web::admin::rotate_online_key(&config)?;
+            writeln!(
+                out,
+                "rotated the online key: {old} → {new}\nthe root key endorses both; restart the server to sign with {new}"
+            )?;
         }
         Command::Backup => {
             let dir = mosis_web::admin::backup(&config)?;

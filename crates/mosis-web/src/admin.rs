@@ -96,6 +96,24 @@ pub fn trust_root(config: &Config) -> anyhow::Result<String> {
     Ok(Portal::open(&config.data)?.keys.trust_root())
 }
 
+/// Rotates the portal's online signing key (`keys/online.key`): the new key joins the
+/// root-signed list, the old one stays in it so what it signed keeps verifying on
+/// devices. Returns (old key id, new key id). A running server signs with the new key
+/// after its next start. Audited.
+pub fn rotate_online_key(
+    config: &Config,
+) -> anyhow::Result<(mosis_domain::KeyId, mosis_domain::KeyId)> {
+    let portal = Portal::open(&config.data)?;
+    let (old, new) = crate::portal::PortalKeys::rotate_online(&config.data.join("keys"))?;
+    audit(
+        &portal,
+        "online_key.rotated",
+        &new.to_string(),
+        serde_json::json!({ "previous": old.to_string() }),
+    )?;
+    Ok((old, new))
+}
+
 /// Backs up both databases into `{data}/backups/{timestamp}/`; returns the folder.
 pub fn backup(config: &Config) -> anyhow::Result<PathBuf> {
     let portal = Portal::open(&config.data)?;

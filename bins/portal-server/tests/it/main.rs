@@ -274,3 +274,127 @@ fn backup_and_restore_bring_back_the_accounts() {
         .code(1)
         .stderr(predicates::str::contains("does not exist"));
 }
+
+/// The last line of a command's stdout (where admin commands print what scripts need).
+fn last_line(output: &[u8]) -> String {
+    String::from_utf8_lossy(output)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// The stable index from a running server, verified against `root` as a device would.
+fn verified_index(
+    url: &str,
+    root: &mosis_domain::PublicKey,
+) -> (mosis_domain::IndexDocument, mosis_domain::VerifiedIndex) {
+    let client = mosis_client::Client::new(url, None).unwrap();
+    let doc = client.index(mosis_domain::Channel::Stable).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let check = mosis_domain::IndexCheck {
+        channel: mosis_domain::Channel::Stable,
+        last_serial: None,
+        now,
+    };
+    let verified = mosis_domain::verify_index(&doc, root, check).unwrap();
+    (doc, verified)
+}
+
+#[test]
+fn rotating_the_online_key_leaves_devices_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for (name, role) in [("alice", "developer"), ("rita", "reviewer")] {
+        portal(&data)
+            .args(["admin", "create-user", "--name", name, "--role", role])
+            .assert()
+            .success();
+    }
+    let token = |user: &str, scopes: &[&str]| {
+        let mut cmd = portal(&data);
+        cmd.args(["admin", "create-token", "--user", user]);
+        for s in scopes {
+            cmd.args(["--scope", s]);
+        }
+        last_line(&cmd.assert().success().get_output().stdout)
+    };
+    let (alice, rita) = (
+        token("alice", &["publish"]),
+        token("rita", &["read", "review"]),
+    );
+    let root_text = last_line(
+        &portal(&data)
+            .args(["admin", "trust-root"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let root = mosis_domain::PublicKey::from_file_text(&root_text).unwrap();
+
+    // A published release, signed by the first online key.
+    let (mut child, url) = serve(&data);
+    let key = mosis_domain::SigningKey::from_seed([4; 32]).unwrap();
+    let developer = mosis_client::Client::new(&url, Some(alice)).unwrap();
+    developer
+        .add_key(&mosis_client::wire::NewKey {
+            public_key: key.public_key().to_file_text(),
+            label: None,
+        })
+        .unwrap();
+    let project = dir.path().join("app");
+    mosis_domain::init_project(
+        &project,
+        &mosis_domain::AppId::parse("com.example.rot").unwrap(),
+        "Rot",
+    )
+    .unwrap();
+    let package = dir.path().join("rot.mpk");
+    mosis_domain::pack_to_file(&project, &key, &package).unwrap();
+    let len = std::fs::metadata(&package).unwrap().len();
+    developer
+        .upload(
+            "com.example.rot",
+            std::fs::File::open(&package).unwrap(),
+            len,
+        )
+        .unwrap();
+    let reviewer = mosis_client::Client::new(&url, Some(rita)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while developer.version("com.example.rot", "0.1.0").unwrap().state != "in_review" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the review never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    reviewer
+        .approve("com.example.rot", "0.1.0", "stable")
+        .unwrap();
+    let (before, verified_before) = verified_index(&url, &root);
+    assert!(terminate(&mut child).success());
+
+    portal(&data)
+        .args(["admin", "rotate-online-key"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("rotated the online key"));
+
+    // After a restart the index is signed by the new key; the release statement signed
+    // by the old one still verifies, with the same trust root.
+    let (mut child, url) = serve(&data);
+    let (after, verified_after) = verified_index(&url, &root);
+    assert_ne!(
+        before.index.signatures[0].key_id,
+        after.index.signatures[0].key_id
+    );
+    assert_eq!(verified_after.online_keys.keys.len(), 2);
+    assert_eq!(verified_after.releases, verified_before.releases);
+    assert!(after.serial >= before.serial);
+    assert!(terminate(&mut child).success());
+}
