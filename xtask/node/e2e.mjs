@@ -87,15 +87,30 @@ try {
     await shot("upload-done");
     await page.getByRole("link", { name: "Follow 0.1.0" }).click();
     await page.waitForURL(`${portal}/apps/${appId}/versions/0.1.0`);
-    assert.match(await text("#version-state"), /Processing/);
-    // While in flight, the state fragment polls (htmx, every 5 s) and comes back intact.
+    assert.match(await text("#version-state"), /Processing|Awaiting review/);
+    // While in flight, the state fragment polls (htmx, every 5 s) and comes back intact;
+    // by then the review workers have run the checks.
     const polled = page.waitForResponse((r) => r.url().endsWith("/versions/0.1.0/state") && r.status() === 200,
       { timeout: 15000 });
     await polled;
-    assert.match(await text("#version-state"), /Processing/);
+    await page.locator("#version-state", { hasText: "Awaiting review" }).waitFor({ timeout: 15000 });
+    assert.match(await text("#version-state"), /All checks passed/);
+    assert.match(await text("#version-state"), /The icon decodes and fits/);
     await shot("version");
     await page.goto(`${portal}/apps/${appId}`);
     assert.match(await text("#versions"), /0\.1\.0/);
+  });
+
+  await check("the review queue lists it; its owner cannot decide", async () => {
+    await page.getByRole("link", { name: "Review", exact: true }).click();
+    await page.waitForURL(`${portal}/review`);
+    await page.getByRole("link", { name: "Hello <b>world</b>" }).click();
+    await page.waitForURL(`${portal}/review/${appId}/0.1.0`);
+    await page.getByText("This is your app: another reviewer decides").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Approve and publish" }).count(), 0);
+    assert.match(await text("main"), /All checks passed/);
+    assert.match(await text("main"), /icon\.png/);
+    await shot("review");
   });
 
   await check("create a token (shown once) and revoke it", async () => {

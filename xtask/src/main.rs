@@ -1,8 +1,9 @@
-//! `cargo xtask`: the project's automation — `ci`, `e2e`, `bench verify|storage|publish|dashboard`, `tidy`.
+//! `cargo xtask`: the project's automation — `ci`, `e2e`, `bench verify|storage|publish|dashboard|review`, `tidy`.
 
 mod bench;
 mod bench_dashboard;
 mod bench_publish;
+mod bench_review;
 mod ci;
 mod e2e;
 mod server;
@@ -23,6 +24,7 @@ commands:
   bench storage   repository and blob-store cost against bare rusqlite and `cp`
   bench publish   `mosis publish` of 1 GB against dd and curl; API reads against a hello-world route (wrk)
   bench dashboard the apps page (50 apps) against a synthetic 50-row page; an htmx fragment against hello world (wrk)
+  bench review    upload → in_review of a 50 MB package against `mosis validate`; review jobs/s for 200 small packages
   tools           install the components tests start (Litestream, oidc-provider, playwright-core, Chromium)
   tidy            check that crates depend on each other only as the layering allows";
 
@@ -36,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         ["bench", "storage"] => bench::storage(),
         ["bench", "publish"] => bench_publish::run(),
         ["bench", "dashboard"] => bench_dashboard::run_bench(),
+        ["bench", "review"] => bench_review::run(),
         ["tools"] => tools::ensure(),
         ["tidy"] => tidy::check(&tidy::Graph::load()?),
         ["help" | "--help" | "-h"] => {
