@@ -319,7 +319,32 @@ fn print_status(detail: &AppDetail) {
         if let Some(reason) = &v.reject_reason {
             println!("    rejected: {reason}");
         }
+        for failed in failed_checks(v.report.as_ref()) {
+            println!("    failed check: {failed}");
+        }
     }
+}
+
+/// The failed findings of a review report, one line each (`title: path: message`).
+fn failed_checks(report: Option<&serde_json::Value>) -> Vec<String> {
+    let Some(checks) = report.and_then(|r| r["checks"].as_array()) else {
+        return Vec::new();
+    };
+    checks
+        .iter()
+        .filter(|c| c["status"] == "failed")
+        .map(|c| {
+            let at = c["path"]
+                .as_str()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            format!(
+                "{}: {at}{}",
+                c["title"].as_str().unwrap_or("check"),
+                c["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
 }
 
 /// `mosis apps list [--json]`.

@@ -448,3 +448,42 @@ fn a_denied_device_login_says_so_and_stores_nothing() {
     assert!(output.contains("denied"), "{output}");
     assert!(!s.path("config/mosis/credentials.json").exists());
 }
+
+#[test]
+fn status_shows_why_the_review_rejected_a_version() {
+    let s = Setup::new();
+    s.login();
+    s.mosis()
+        .args(["keys", "register"])
+        .arg(s.path("dev.key.pub"))
+        .assert()
+        .success();
+    // The header still says 256×256 (so it packs), but the image is cut off.
+    let icon = std::fs::read(s.path("app/icon.png")).unwrap();
+    std::fs::write(s.path("app/icon.png"), &icon[..icon.len() - 12]).unwrap();
+    s.mosis()
+        .arg("publish")
+        .arg(s.path("app"))
+        .arg("--key")
+        .arg(s.path("dev.key"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("state: pending"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while s.json(&["status", "com.example.weather", "--json"])["versions"][0]["state"] != "rejected"
+    {
+        assert!(std::time::Instant::now() < deadline, "never rejected");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    s.mosis()
+        .args(["status", "com.example.weather"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("rejected: 1 automated check finding(s) failed").and(
+                predicate::str::contains(
+                    "failed check: The icon decodes and fits: icon.png: corrupt PNG: no IEND chunk",
+                ),
+            ),
+        );
+}
