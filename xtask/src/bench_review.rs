@@ -36,35 +36,7 @@ pub fn run() -> anyhow::Result<()> {
     }
     fs::create_dir_all(&dir)?;
     let data = dir.join("data");
-    let admin = |args: &[&str]| -> anyhow::Result<String> {
-        let out = Command::new(&portal)
-            .arg("--data")
-            .arg(&data)
-            .args(args)
-            .output()?;
-        if !out.status.success() {
-            bail!(
-                "portal-server {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(String::from_utf8(out.stdout)?
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .to_owned())
-    };
-    admin(&["admin", "create-user", "--name", "bench"])?;
-    let token = admin(&[
-        "admin",
-        "create-token",
-        "--user",
-        "bench",
-        "--scope",
-        "read",
-        "--scope",
-        "publish",
-    ])?;
+    let token = crate::server::bench_account(&portal, &data)?;
     let server = Server::start(
         &portal,
         &data,
@@ -74,15 +46,7 @@ pub fn run() -> anyhow::Result<()> {
             ("MOSIS_RATE_LIMIT_PER_TOKEN", "0"),
         ],
     )?;
-    let key = dir.join("bench.key");
-    quiet(Command::new(&mosis).arg("keygen").arg("--out").arg(&key))?;
-    quiet(
-        Command::new(&mosis)
-            .args(["keys", "register"])
-            .arg(key.with_extension("key.pub"))
-            .args(["--server", &server.url])
-            .env("MOSIS_TOKEN", &token),
-    )?;
+    let key = crate::server::register_bench_key(&mosis, &dir, &server.url, &token)?;
     let pack = |project: &Path, app: &str, version: &str| -> anyhow::Result<PathBuf> {
         let manifest = project.join("manifest.json");
         fs::write(

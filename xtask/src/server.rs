@@ -99,3 +99,62 @@ impl Server {
             .with_context(|| format!("no {field} in /proc status"))
     }
 }
+
+/// Runs `portal-server --data DATA ARGS…` (an admin command); returns the last line it
+/// printed (where tokens and links go).
+pub fn admin(portal: &Path, data: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(portal)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "portal-server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// The account `bench` with a `read publish` token (before the server starts).
+pub fn bench_account(portal: &Path, data: &Path) -> anyhow::Result<String> {
+    admin(portal, data, &["admin", "create-user", "--name", "bench"])?;
+    admin(
+        portal,
+        data,
+        &[
+            "admin",
+            "create-token",
+            "--user",
+            "bench",
+            "--scope",
+            "read",
+            "--scope",
+            "publish",
+        ],
+    )
+}
+
+/// A new key `dir/bench.key`, registered for `token` with the running server at `url`.
+pub fn register_bench_key(
+    mosis: &Path,
+    dir: &Path,
+    url: &str,
+    token: &str,
+) -> anyhow::Result<std::path::PathBuf> {
+    let key = dir.join("bench.key");
+    crate::bench::quiet(Command::new(mosis).arg("keygen").arg("--out").arg(&key))?;
+    crate::bench::quiet(
+        Command::new(mosis)
+            .args(["keys", "register"])
+            .arg(key.with_extension("key.pub"))
+            .args(["--server", url])
+            .env("MOSIS_TOKEN", token),
+    )?;
+    Ok(key)
+}

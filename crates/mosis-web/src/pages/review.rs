@@ -12,7 +12,7 @@ use crate::state::{AppState, State};
 use actix_web::web::{Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use mosis_auth::permissions;
-use mosis_domain::{FILE_LIST_PATH, FileList, Manifest, PackagePath, read_entry};
+use mosis_domain::{AppId, FILE_LIST_PATH, FileList, Manifest, PackagePath, read_entry};
 use mosis_review::{Action, Report, Status, changes as diff, last_published};
 use mosis_storage::{
     Accounts as _, Apps as _, BlobFile, BlobKey, BlobStore as _, JobState, ReviewQueue as _,
@@ -103,16 +103,13 @@ fn file_list(state: &AppState, key: &BlobKey) -> Result<Vec<serde_json::Value>, 
 fn review_page(
     state: &AppState,
     me: &SignedIn,
-    app_text: &str,
-    version_text: &str,
+    path: &(String, String),
     errors: Option<serde_json::Value>,
     reason: &str,
 ) -> Result<Reply, ApiError> {
     permissions::review_queue(&me.principal)?;
-    let app = state.store.app(&crate::actions::parse_app_id(app_text)?)?;
-    let version: semver::Version = version_text
-        .parse()
-        .map_err(|_| ApiError::not_found("there is no such version"))?;
+    let (id, version) = version_path(path)?;
+    let app = state.store.app(&id)?;
     let record = state.store.version(&app.app_id, &version)?;
     let now = state.auth.clock().now();
     let versions = state.store.versions_of(&app.app_id)?;
@@ -199,13 +196,24 @@ pub async fn detail(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     show_page(&state, cookie, move |state, me| {
-        review_page(state, me, &path.0, &path.1, None, "")
+        review_page(state, me, &path, None, "")
     })
     .await
 }
 
 fn review_url(app: &str, version: &str) -> String {
     format!("/review/{app}/{version}")
+}
+
+/// The app id and version of a `/…/{app_id}/{version}` path (404 for a version that
+/// cannot exist).
+fn version_path(path: &(String, String)) -> Result<(AppId, semver::Version), ApiError> {
+    let id = crate::actions::parse_app_id(&path.0)?;
+    let version = path
+        .1
+        .parse()
+        .map_err(|_| ApiError::not_found("there is no such version"))?;
+    Ok((id, version))
 }
 
 /// Runs `action` from a form, then goes back to the review page (or shows it again with
@@ -219,11 +227,7 @@ async fn decide_from_form(
     action: impl FnOnce(&FormData) -> Result<Action, ApiError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     submit(state, cookie, form, &req, move |state, me, form, ip| {
-        let (app_text, version_text) = (&path.0, &path.1);
-        let id = crate::actions::parse_app_id(app_text)?;
-        let version: semver::Version = version_text
-            .parse()
-            .map_err(|_| ApiError::not_found("there is no such version"))?;
+        let (id, version) = version_path(&path)?;
         let action = action(form)?;
         let reason = form.text("reason");
         match review::act(
@@ -235,12 +239,11 @@ async fn decide_from_form(
             Some(&reason),
             ip,
         ) {
-            Ok(_) => Ok(Reply::Redirect(review_url(app_text, version_text))),
+            Ok(_) => Ok(Reply::Redirect(review_url(&path.0, &path.1))),
             Err(e) if e.code() == "invalid_reason" => review_page(
                 state,
                 me,
-                app_text,
-                version_text,
+                &path,
                 Some(serde_json::json!({ "reason": e.message() })),
                 &reason,
             ),
@@ -284,11 +287,7 @@ pub async fn retry(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     submit(state, cookie, form, &req, move |state, me, _, ip| {
-        let id = crate::actions::parse_app_id(&path.0)?;
-        let version: semver::Version = path
-            .1
-            .parse()
-            .map_err(|_| ApiError::not_found("there is no such version"))?;
+        let (id, version) = version_path(&path)?;
         review::retry(state, &me.principal, &id, &version, ip)?;
         Ok(Reply::Redirect(review_url(&path.0, &path.1)))
     })
@@ -334,11 +333,7 @@ async fn release_action(
     action: Action,
 ) -> Result<HttpResponse, ApiError> {
     submit(state, cookie, form, &req, move |state, me, form, ip| {
-        let id = crate::actions::parse_app_id(&path.0)?;
-        let version: semver::Version = path
-            .1
-            .parse()
-            .map_err(|_| ApiError::not_found("there is no such version"))?;
+        let (id, version) = version_path(&path)?;
         review::act(state, &me.principal, &id, &version, action, None, ip)?;
         Ok(Reply::Redirect(if form.text("back") == "review" {
             review_url(&path.0, &path.1)
