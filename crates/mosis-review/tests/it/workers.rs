@@ -237,3 +237,39 @@ fn a_hundred_uploads_at_once_are_all_reviewed_and_none_twice() {
     }
     assert_eq!(count.0.load(Ordering::SeqCst), 100, "one attempt per job");
 }
+
+#[test]
+fn queued_jobs_survive_a_restart_and_the_next_workers_review_them() {
+    let f = fixture();
+    let versions: Vec<_> = (0..3)
+        .map(|i| f.upload(&f.pack(&format!("com.example.app{i}"), "1.0.0")))
+        .collect();
+    // "Restart": nothing of the first process is kept but the data directory.
+    let path = f.dir.path().join("portal.db");
+    let reopened = Arc::new(SqlitePortal::open(&path).unwrap());
+    let reviewer = Arc::new(mosis_review::Reviewer::new(
+        reopened.clone(),
+        mosis_storage::FsBlobStore::open(&f.dir.path().join("packages")).unwrap(),
+        Pipeline::new(Limits::default(), DenyList::default()),
+        f.publisher(),
+        f.clock.clone(),
+        settings(2),
+    ));
+    // Started without a wake-up: the workers look for work on their own.
+    let pool = WorkerPool::start(reviewer).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reopened.queue_depth().unwrap() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the queued jobs were not picked up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    pool.stop();
+    for v in versions {
+        assert_eq!(
+            reopened.version_by_id(v.id).unwrap().state,
+            VersionState::InReview
+        );
+    }
+}
