@@ -103,6 +103,9 @@ pub enum Command {
         /// The private key to sign with when packing a directory.
         #[arg(long, value_name = "KEY", env = "MOSIS_KEY")]
         key: Option<PathBuf>,
+        /// The channel to publish on once approved (the reviewer has the last word).
+        #[arg(long, value_name = "CHANNEL", value_parser = ["stable", "beta"])]
+        channel: Option<String>,
         #[command(flatten)]
         server: ServerArg,
         /// Print the uploaded version as JSON.

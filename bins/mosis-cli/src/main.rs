@@ -110,11 +110,17 @@ fn run(command: Command, out: &Output) -> anyhow::Result<Outcome> {
         Command::Publish {
             target,
             key,
+            channel,
             server,
             json,
         } => {
             let client = remote::connect(server.server.as_deref())?;
-            return remote::publish(&client, &target, key.as_deref(), json, out);
+            let how = remote::Publish {
+                key: key.as_deref(),
+                channel: channel.as_deref(),
+                json,
+            };
+            return remote::publish(&client, &target, how, out);
         }
         Command::Status {
             app_id,

@@ -205,14 +205,25 @@ pub fn list_keys(client: &Client, json: bool) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// `mosis publish FILE.mpk|DIR [--key KEY]`: a directory is packed (signed) first.
+/// How `mosis publish` was asked to publish.
+pub struct Publish<'a> {
+    /// `--key`, to pack a directory.
+    pub key: Option<&'a Path>,
+    /// `--channel`.
+    pub channel: Option<&'a str>,
+    /// `--json`.
+    pub json: bool,
+}
+
+/// `mosis publish FILE.mpk|DIR [--key KEY] [--channel CHANNEL]`: a directory is packed
+/// (signed) first.
 pub fn publish(
     client: &Client,
     target: &Path,
-    key: Option<&Path>,
-    json: bool,
+    how: Publish<'_>,
     out: &Output,
 ) -> anyhow::Result<Outcome> {
+    let Publish { key, channel, json } = how;
     let packed;
     let file = if target.is_dir() {
         let key = key
@@ -269,18 +280,23 @@ pub fn publish(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let uploaded = client.upload(&app_id, bar.wrap_read(body), len);
+    let uploaded = client.upload_for_channel(&app_id, channel, bar.wrap_read(body), len);
     bar.finish_and_clear();
     let version = uploaded?;
     if json {
         println!("{}", serde_json::to_string_pretty(&version)?);
     } else {
         println!(
-            "uploaded {} {} ({}), state: {}",
+            "uploaded {} {} ({}), state: {}{}",
             version.app_id,
             version.version,
             human_bytes(version.size),
-            version.state
+            version.state,
+            version
+                .requested_channel
+                .as_deref()
+                .map(|c| format!(", asked for {c}"))
+                .unwrap_or_default()
         );
     }
     Ok(Outcome::Done)

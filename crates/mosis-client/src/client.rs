@@ -185,7 +185,20 @@ impl Client {
         body: impl Read + Send + 'static,
         len: u64,
     ) -> Result<VersionView, ClientError> {
-        let url = self.url(&format!("/apps/{app_id}/versions"));
+        self.upload_for_channel(app_id, None, body, len)
+    }
+
+    /// [`Client::upload`], asking to publish on `channel` (`stable` or `beta`) once
+    /// approved.
+    pub fn upload_for_channel(
+        &self,
+        app_id: &str,
+        channel: Option<&str>,
+        body: impl Read + Send + 'static,
+        len: u64,
+    ) -> Result<VersionView, ClientError> {
+        let query = channel.map(|c| format!("?channel={c}")).unwrap_or_default();
+        let url = self.url(&format!("/apps/{app_id}/versions{query}"));
         let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(UPLOAD_CHUNKS_AHEAD);
         let reader = std::thread::spawn(move || read_chunks(body, &tx));
         let chunks = futures_util::stream::unfold(rx, |mut rx| async move {

@@ -143,6 +143,9 @@ pub struct VersionView {
     /// Whether the risk-based rule published it without a reviewer.
     #[serde(default)]
     pub auto_approved: bool,
+    /// The channel the developer asked to publish on (`mosis publish --channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_channel: Option<String>,
 }
 
 /// One entry of `GET /api/v1/reviews`: a version with its app and its review job.

@@ -273,10 +273,12 @@ impl<S: ReviewStore> Reviewer<S> {
         if record.state != VersionState::InReview || !report.auto_approval.applied {
             return Ok((record, "in_review"));
         }
-        // The risk-based rule approved it: publish on the channel of the release it updates.
+        // The risk-based rule approved it: publish on the channel the developer asked for,
+        // else on that of the release it updates.
         let versions = store.versions_of(&record.app_id)?;
-        let channel = last_published(&versions, &record.version)
-            .and_then(|base| base.channel)
+        let channel = record
+            .requested_channel
+            .or_else(|| last_published(&versions, &record.version).and_then(|base| base.channel))
             .unwrap_or(Channel::Stable);
         let how = Publication {
             from: VersionState::InReview,

@@ -10,8 +10,8 @@ use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt as _};
 use mosis_domain::{AppId, verify_package};
 use mosis_storage::{
-    Account, App, BlobFile, BlobKey, BlobStore as _, FsPendingBlob, NewVersion, PendingBlob as _,
-    SigningKeys, StorageError, VersionRecord, Versions,
+    Account, App, BlobFile, BlobKey, BlobStore as _, Channel, FsPendingBlob, NewVersion,
+    PendingBlob as _, SigningKeys, StorageError, VersionRecord, Versions,
 };
 use std::io::{BufReader, Write as _};
 use std::sync::Arc;
@@ -122,11 +122,12 @@ fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
 
 /// Receives an authorised upload's body and then verifies and records it, counting it
 /// in the metrics and the log: what the API and the dashboard both run once they have
-/// authorised the upload. `existing` is the app as it was then (`None`: unclaimed).
+/// authorised the upload. `existing` is the app as it was then (`None`: unclaimed);
+/// `channel` the one the developer asks to publish on (the reviewer decides).
 pub async fn store<E: std::fmt::Display>(
     state: &Arc<AppState>,
     uploader: Account,
-    app_id: AppId,
+    (app_id, channel): (AppId, Option<Channel>),
     existing: Option<App>,
     body: impl Stream<Item = Result<Bytes, E>> + Unpin,
     declared_len: Option<u64>,
@@ -139,8 +140,16 @@ pub async fn store<E: std::fmt::Display>(
         }
     };
     let shared = state.clone();
-    let accepted =
-        blocking(move || accept(&shared, &uploader, &app_id, existing.as_ref(), pending)).await;
+    let accepted = blocking(move || {
+        accept(
+            &shared,
+            &uploader,
+            (&app_id, channel),
+            existing.as_ref(),
+            pending,
+        )
+    })
+    .await;
     state.metrics.record_upload(accepted.is_ok(), bytes);
     let record = accepted?;
     tracing::info!(app_id = %record.app_id, version = %record.version, size_bytes = record.size, "version uploaded");
@@ -151,7 +160,7 @@ pub async fn store<E: std::fmt::Display>(
 fn accept(
     state: &AppState,
     uploader: &Account,
-    app_id: &AppId,
+    (app_id, channel): (&AppId, Option<Channel>),
     existing: Option<&App>,
     mut pending: FsPendingBlob,
 ) -> Result<VersionRecord, ApiError> {
@@ -239,6 +248,7 @@ fn accept(
         key_id,
         manifest_json,
         uploaded_by: uploader.id,
+        requested_channel: channel,
     };
     let claim_as = existing.is_none().then_some(manifest.name.as_str());
     let now = state.auth.clock().now();

@@ -34,6 +34,7 @@ pub fn version(v: &VersionRecord) -> VersionView {
         uploaded_at: v.created_at,
         updated_at: v.updated_at,
         auto_approved: v.auto_approved,
+        requested_channel: v.requested_channel.map(|c| c.to_string()),
     }
 }
 

@@ -487,3 +487,29 @@ fn status_shows_why_the_review_rejected_a_version() {
             ),
         );
 }
+
+#[test]
+fn publish_asks_for_a_channel() {
+    let s = Setup::new();
+    s.login();
+    s.mosis()
+        .args(["keys", "register"])
+        .arg(s.path("dev.key.pub"))
+        .assert()
+        .success();
+    s.mosis()
+        .args(["publish", "--channel", "nightly"])
+        .arg(s.path("app"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nightly").and(predicate::str::contains("beta")));
+    s.mosis()
+        .args(["publish", "--channel", "beta", "--key"])
+        .arg(s.path("dev.key"))
+        .arg(s.path("app"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("state: pending, asked for beta"));
+    let status = s.json(&["status", "com.example.weather", "--json"]);
+    assert_eq!(status["versions"][0]["requested_channel"], "beta");
+}

@@ -113,6 +113,7 @@ impl Fixture {
             key_id: verified.key_id(),
             manifest_json: serde_json::to_string(manifest).unwrap(),
             uploaded_by: uploader,
+            requested_channel: None,
         };
         self.store.record_upload(&new, claim, NOW).unwrap().0
     }

@@ -118,6 +118,7 @@ fn upload<S: PortalStore>(
         key_id: public.key_id(),
         manifest_json: format!(r#"{{"id":"{app}","version":"{version}"}}"#),
         uploaded_by: owner,
+        requested_channel: Some(Channel::Beta),
     };
     s.create_version(&new, NOW).expect("create version")
 }

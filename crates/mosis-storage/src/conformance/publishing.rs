@@ -52,8 +52,9 @@ pub(super) fn versions<S: PortalStore>(s: &S) {
     let (owner, public, app) = developer(s, "alice", "com.example.weather");
     let v1 = upload(s, owner, &public, &app, "1.0.0");
     assert_eq!(
-        (v1.state, v1.channel, v1.size),
-        (VersionState::Pending, None, 1234)
+        (v1.state, v1.channel, v1.size, v1.requested_channel),
+        (VersionState::Pending, None, 1234, Some(Channel::Beta)),
+        "the channel asked for is kept; the version is on none until published"
     );
     assert!(is_conflict(s.create_version(
         &NewVersion {
@@ -64,6 +65,7 @@ pub(super) fn versions<S: PortalStore>(s: &S) {
             key_id: public.key_id(),
             manifest_json: "{}".into(),
             uploaded_by: owner,
+            requested_channel: None,
         },
         NOW
     )));
@@ -147,6 +149,7 @@ pub(super) fn uploads<S: PortalStore>(s: &S) {
         key_id: public.key_id(),
         manifest_json: "{}".into(),
         uploaded_by: owner,
+        requested_channel: None,
     };
     let (first, job) = s
         .record_upload(&new("1.0.0"), Some("Fresh"), NOW)

@@ -214,6 +214,8 @@ pub struct NewVersion {
     pub manifest_json: String,
     /// Who uploaded it.
     pub uploaded_by: AccountId,
+    /// The channel the developer asked to publish on (the reviewer decides).
+    pub requested_channel: Option<Channel>,
 }
 
 /// A stored version.
@@ -249,6 +251,8 @@ pub struct VersionRecord {
     pub auto_approved: bool,
     /// The SHA-256 of its icon file, once the automated review has read it.
     pub icon_sha256: Option<Sha256>,
+    /// The channel the developer asked to publish on, if any.
+    pub requested_channel: Option<Channel>,
     /// When it was uploaded.
     pub created_at: UnixTime,
     /// When it last changed.

@@ -12,11 +12,12 @@ use mosis_domain::AppId;
 use rusqlite::{Row, Transaction};
 
 const COLUMNS: &str = "id, app_id, version, state, channel, size, sha256, key_id, manifest, report, reject_reason, \
-                       uploaded_by, created_at, updated_at, reviewed_by, auto_approved, icon_sha256";
+                       uploaded_by, created_at, updated_at, reviewed_by, auto_approved, icon_sha256, requested_channel";
 
 fn version_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
     let channel: Option<String> = row.get(4)?;
     let icon: Option<String> = row.get(16)?;
+    let requested: Option<String> = row.get(17)?;
     Ok(VersionRecord {
         id: VersionId(row.get(0)?),
         app_id: parse(&row.get::<_, String>(1)?, "app id")?,
@@ -35,6 +36,9 @@ fn version_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
         reviewed_by: row.get::<_, Option<i64>>(14)?.map(AccountId),
         auto_approved: row.get(15)?,
         icon_sha256: icon.map(|i| parse(&i, "icon sha256")).transpose()?,
+        requested_channel: requested
+            .map(|c| parse(&c, "requested channel"))
+            .transpose()?,
     })
 }
 
@@ -91,8 +95,8 @@ fn insert_version(
 ) -> rusqlite::Result<VersionId> {
     exec(
         tx,
-        "INSERT INTO versions (app_id, version, state, size, sha256, key_id, manifest, uploaded_by, created_at, updated_at) \
-         VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        "INSERT INTO versions (app_id, version, state, size, sha256, key_id, manifest, uploaded_by, created_at, updated_at, requested_channel) \
+         VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
         (
             new.app_id.as_str(),
             new.version.to_string(),
@@ -102,6 +106,7 @@ fn insert_version(
             &new.manifest_json,
             new.uploaded_by.0,
             now,
+            new.requested_channel.map(Channel::as_str),
         ),
     )?;
     Ok(VersionId(tx.last_insert_rowid()))

@@ -146,7 +146,7 @@ CREATE TABLE versions (
     reject_reason  TEXT,
     uploaded_by    INTEGER NOT NULL REFERENCES accounts (id),
     created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL, reviewed_by INTEGER REFERENCES accounts (id), auto_approved INTEGER NOT NULL DEFAULT 0 CHECK (auto_approved IN (0, 1)), icon_sha256 TEXT,
+    updated_at     INTEGER NOT NULL, reviewed_by INTEGER REFERENCES accounts (id), auto_approved INTEGER NOT NULL DEFAULT 0 CHECK (auto_approved IN (0, 1)), icon_sha256 TEXT, requested_channel TEXT CHECK (requested_channel IN ('stable', 'beta')),
     UNIQUE (app_id, version)
 );
 

@@ -13,12 +13,20 @@ use mosis_auth::permissions;
 use mosis_client::wire::{ErrorBody, VersionView};
 use mosis_storage::{Apps, StorageError, Versions};
 
+/// `?channel=` of an upload.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// The channel to publish on once approved, `stable` or `beta` (the reviewer has the
+    /// last word; the risk-based rule follows it).
+    pub channel: Option<String>,
+}
+
 /// Uploads a signed `.mpk` (the raw body, streamed). It is verified — integrity, a
 /// signature by one of the owner's registered unrevoked keys, the app id owned by the
 /// caller (an unclaimed id is registered to them), a version greater than every earlier
 /// one — and only then stored, as `pending`.
 #[utoipa::path(post, path = "/api/v1/apps/{app_id}/versions", tag = "versions",
-    params(("app_id" = String, Path, description = "The app id; must equal the manifest's")),
+    params(("app_id" = String, Path, description = "The app id; must equal the manifest's"), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The .mpk package"),
     responses((status = 201, body = VersionView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 408, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -28,10 +36,16 @@ pub async fn upload(
     state: State,
     caller: Caller,
     path: Path<String>,
+    query: actix_web::web::Query<UploadQuery>,
     req: HttpRequest,
     payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
     let id = app_id(&path)?;
+    let channel = query
+        .channel
+        .as_deref()
+        .map(crate::review::channel)
+        .transpose()?;
     let lookup = (state.clone(), id.clone());
     // Authorised before a byte of the body is read.
     let (caller, existing) = blocking(move || {
@@ -55,7 +69,7 @@ pub async fn upload(
     let record = upload::store(
         &state.clone().into_inner(),
         caller.account,
-        id,
+        (id, channel),
         existing,
         payload,
         declared,

@@ -59,6 +59,7 @@ pub(super) struct VersionView {
     key_id: String,
     reject_reason: Option<String>,
     auto_approved: bool,
+    requested_channel: Option<String>,
     uploaded: When,
     updated: When,
 }
@@ -73,6 +74,7 @@ pub(super) fn version_view(v: &VersionRecord, now: UnixTime) -> VersionView {
         key_id: v.key_id.to_string(),
         reject_reason: v.reject_reason.clone(),
         auto_approved: v.auto_approved,
+        requested_channel: v.requested_channel.map(|c| c.to_string()),
         uploaded: when(v.created_at, now),
         updated: when(v.updated_at, now),
     }
@@ -97,6 +99,22 @@ fn visible_app(state: &AppState, me: &mosis_auth::Principal, text: &str) -> Resu
     // "Not visible to you" looks the same as "missing".
     permissions::view_app(me, &app).map_err(|_| ApiError::not_found("there is no such app"))?;
     Ok(app)
+}
+
+/// Reads a small text field of a multipart form (at most 256 bytes).
+async fn small_field(field: &mut actix_multipart::Field, name: &str) -> Result<String, ApiError> {
+    let mut value = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_form", e.to_string()))?;
+        if value.len() + chunk.len() > 256 {
+            return Err(ApiError::bad_request(
+                "invalid_form",
+                format!("{name}: too long"),
+            ));
+        }
+        value.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&value).into_owned())
 }
 
 /// `GET /apps`
@@ -300,22 +318,23 @@ pub async fn upload(
     let mut csrf_checked = header_csrf;
     let mut ignored_bytes = 0u64;
     let mut accepted = None;
+    let mut channel = None;
     while let Some(field) = multipart.next().await {
         let mut field =
             field.map_err(|e| ApiError::bad_request("invalid_form", format!("the form: {e}")))?;
         match field.name() {
             Some("_csrf") => {
-                let mut value = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    let chunk =
-                        chunk.map_err(|e| ApiError::bad_request("invalid_form", e.to_string()))?;
-                    if value.len() + chunk.len() > 256 {
-                        return Err(ApiError::bad_request("invalid_form", "_csrf: too long"));
-                    }
-                    value.extend_from_slice(&chunk);
-                }
-                me.check_csrf(&state, Some(&String::from_utf8_lossy(&value)))?;
+                let value = small_field(&mut field, "_csrf").await?;
+                me.check_csrf(&state, Some(&value))?;
                 csrf_checked = true;
+            }
+            // The channel asked for (empty: the reviewer chooses); it must come before the
+            // file, like the token.
+            Some("channel") => {
+                let value = small_field(&mut field, "channel").await?;
+                channel = (!value.trim().is_empty())
+                    .then(|| crate::review::channel(&value))
+                    .transpose()?;
             }
             // One package per upload; a second file field counts as an ignored field.
             Some("package") if accepted.is_none() => {
@@ -328,7 +347,7 @@ pub async fn upload(
                 let record = upload::store(
                     &state.clone().into_inner(),
                     me.principal.account.clone(),
-                    app.app_id.clone(),
+                    (app.app_id.clone(), channel),
                     Some(app.clone()),
                     &mut field,
                     None,

@@ -283,14 +283,24 @@ fn risk_based_review_publishes_a_safe_update_and_holds_a_risky_one() {
     assert!(reasons.contains("first release"), "{reasons}");
     rita.approve(APP, "1.0.0", "stable").unwrap();
 
-    // Same key, name and icon, no new sensitive permission: published by the rule.
-    upload(
+    // Same key, name and icon, no new sensitive permission: published by the rule, on the
+    // channel the developer asked for.
+    let safe = package(portal.dir.path(), APP, "1.1.0", &dev.key);
+    let (status, body) = call(
         &portal,
-        &dev.token,
-        &package(portal.dir.path(), APP, "1.1.0", &dev.key),
+        "POST",
+        &format!("/api/v1/apps/{APP}/versions?channel=beta"),
+        Some(&dev.token),
+        Body::Bytes(std::fs::read(safe).unwrap()),
+    );
+    assert_eq!(
+        (status, body["requested_channel"].as_str()),
+        (201, Some("beta")),
+        "{body}"
     );
     let auto = portal.wait_for_state(APP, "1.1.0", VersionState::Published);
     assert!(auto.auto_approved && auto.reviewed_by.is_none());
+    assert_eq!(auto.channel, Some(Channel::Beta));
     let report: serde_json::Value =
         serde_json::from_str(auto.report_json.as_deref().unwrap()).unwrap();
     assert_eq!(report["auto_approval"]["applied"], true);
@@ -301,23 +311,28 @@ fn risk_based_review_publishes_a_safe_update_and_holds_a_risky_one() {
             .contains("same key")
     );
     assert_eq!(report["changes"]["against"], "1.0.0");
-    let (stable, _) = index(&portal, "stable");
-    let verified = verify_index(
-        &stable,
-        &trust_root(&portal),
-        IndexCheck {
-            channel: Channel::Stable,
-            last_serial: None,
-            now: time_now(),
-        },
-    )
-    .unwrap();
+    let (beta, _) = index(&portal, "beta");
+    let check = IndexCheck {
+        channel: Channel::Beta,
+        last_serial: None,
+        now: time_now(),
+    };
+    let verified = verify_index(&beta, &trust_root(&portal), check).unwrap();
     assert_eq!(verified.releases[0].version.to_string(), "1.1.0");
     assert!(
         audit_actions(&portal)
             .iter()
             .any(|a| a == "version.auto_approved")
     );
+    // An unknown channel is refused before anything is stored.
+    let (status, body) = call(
+        &portal,
+        "POST",
+        &format!("/api/v1/apps/{APP}/versions?channel=nightly"),
+        Some(&dev.token),
+        Body::Bytes(b"irrelevant".to_vec()),
+    );
+    assert_eq!((status, code(&body)), (400, "invalid_channel"));
 
     // Adding the camera: a reviewer decides, and sees the diff.
     let risky = package_edited(&portal, "1.2.0", &dev.key, |_, m| {
