@@ -256,6 +256,16 @@ pub(crate) fn measure(cmd: &mut Command) -> anyhow::Result<Cost> {
     })
 }
 
+/// An empty `bench-out/{name}` folder (what an earlier run left is removed).
+pub(crate) fn fresh_dir(name: &str) -> anyhow::Result<PathBuf> {
+    let dir = workspace_root().join("bench-out").join(name);
+    if dir.exists() {
+        fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 /// Fails unless every (tool, install hint) is on PATH; then builds the release
 /// `portal-server` and `mosis` and returns their paths (server, CLI).
 pub(crate) fn release_binaries(

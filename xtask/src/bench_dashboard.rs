@@ -10,7 +10,6 @@
 use crate::bench::{quiet, release_binaries};
 use crate::bench_publish::set_manifest;
 use crate::server::Server;
-use crate::workspace_root;
 use anyhow::Context as _;
 use std::fs;
 use std::process::Command;
@@ -25,9 +24,7 @@ pub fn run_bench() -> anyhow::Result<()> {
         ("wrk", "apt-get install -y wrk"),
         ("curl", "apt-get install -y curl"),
     ])?;
-    let dir = workspace_root().join("bench-out/dashboard");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir)?;
+    let dir = crate::bench::fresh_dir("dashboard")?;
     let data = dir.join("data");
     let server = Server::start(
         &portal,

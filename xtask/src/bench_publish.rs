@@ -11,7 +11,6 @@
 
 use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet, release_binaries};
 use crate::server::Server;
-use crate::workspace_root;
 use anyhow::{Context as _, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,11 +31,7 @@ pub fn run() -> anyhow::Result<()> {
         ("curl", "apt-get install -y curl"),
         ("dd", "coreutils"),
     ])?;
-    let dir = workspace_root().join("bench-out/publish");
-    if dir.exists() {
-        fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
-    }
-    fs::create_dir_all(&dir)?;
+    let dir = crate::bench::fresh_dir("publish")?;
     let data = dir.join("data");
 
     let token = crate::server::bench_account(&portal, &data)?;

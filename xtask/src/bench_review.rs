@@ -12,7 +12,6 @@
 use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet, release_binaries};
 use crate::bench_publish::set_manifest;
 use crate::server::Server;
-use crate::workspace_root;
 use anyhow::{Context as _, bail};
 use std::fs;
 use std::io::{Read as _, Write as _};
@@ -30,11 +29,7 @@ const PARALLEL: usize = 8;
 /// Runs the benchmark and prints every ratio.
 pub fn run() -> anyhow::Result<()> {
     let (portal, mosis) = release_binaries(&[])?;
-    let dir = workspace_root().join("bench-out/review");
-    if dir.exists() {
-        fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
-    }
-    fs::create_dir_all(&dir)?;
+    let dir = crate::bench::fresh_dir("review")?;
     let data = dir.join("data");
     let token = crate::server::bench_account(&portal, &data)?;
     let server = Server::start(
