@@ -70,7 +70,8 @@ pub const MAX_ICON_BYTES: usize = 8 * 1024 * 1024;
 /// CRC, a palette where the colour type needs one, the image data inflating to exactly
 /// the size the header implies, each row's filter type, and the closing `IEND`. What a
 /// device's image decoder would trip on is found here first. Memory stays bounded: the
-/// image data is inflated through a fixed buffer, never held whole.
+/// compressed data is gathered (at most the file's size), the image is inflated through a
+/// fixed buffer, never held whole.
 pub fn decode_icon(png: &[u8]) -> Result<IconSize, String> {
     if png.len() > MAX_ICON_BYTES {
         return Err(format!(
@@ -81,7 +82,8 @@ pub fn decode_icon(png: &[u8]) -> Result<IconSize, String> {
     let size = check_icon(png)?;
     let (depth, colour, interlaced) = (png[24], png[25], png[28] == 1);
     let mut at = PNG_SIGNATURE.len();
-    let mut image_data: Vec<&[u8]> = Vec::new();
+    // One buffer, however many IDAT chunks the file is split into.
+    let mut image_data: Vec<u8> = Vec::new();
     let (mut palette, mut ended) = (false, false);
     while at < png.len() {
         let header = png
@@ -108,7 +110,7 @@ pub fn decode_icon(png: &[u8]) -> Result<IconSize, String> {
         }
         match kind {
             b"PLTE" => palette = true,
-            b"IDAT" => image_data.push(body),
+            b"IDAT" => image_data.extend_from_slice(body),
             b"IEND" => {
                 ended = true;
                 at += 12 + len;
@@ -174,21 +176,16 @@ fn row_layout(size: IconSize, depth: u8, colour: u8, interlaced: bool) -> Vec<(u
 
 /// Inflates the image data through a fixed buffer, checking each row's filter byte and
 /// that the data ends exactly where the rows do.
-fn inflate_rows(image_data: &[&[u8]], rows: &[(u64, u64)]) -> Result<(), String> {
+fn inflate_rows(image_data: &[u8], rows: &[(u64, u64)]) -> Result<(), String> {
     use std::io::Read as _;
-    let chained = image_data.iter().fold(
-        Box::new(std::io::empty()) as Box<dyn std::io::Read>,
-        |acc, part| Box::new(acc.chain(*part)),
-    );
-    let mut inflater = flate2::read::ZlibDecoder::new(chained);
+    let mut inflater = flate2::read::ZlibDecoder::new(image_data);
     let mut buf = vec![0u8; 64 * 1024];
     let broken = |e: std::io::Error| format!("corrupt PNG: the image data does not inflate: {e}");
+    let short = || "corrupt PNG: the image data is shorter than the image".to_owned();
     for &(lines, bytes) in rows {
         for _ in 0..lines {
             let mut filter = [0u8; 1];
-            inflater
-                .read_exact(&mut filter)
-                .map_err(|_| "corrupt PNG: the image data is shorter than the image".to_owned())?;
+            inflater.read_exact(&mut filter).map_err(|_| short())?;
             if filter[0] > 4 {
                 return Err(format!(
                     "corrupt PNG: unknown row filter type {}",
@@ -201,9 +198,7 @@ fn inflate_rows(image_data: &[&[u8]], rows: &[(u64, u64)]) -> Result<(), String>
                 inflater
                     .read_exact(&mut buf[..take])
                     .map_err(|e| match e.kind() {
-                        std::io::ErrorKind::UnexpectedEof => {
-                            "corrupt PNG: the image data is shorter than the image".to_owned()
-                        }
+                        std::io::ErrorKind::UnexpectedEof => short(),
                         _ => broken(e),
                     })?;
                 left -= take as u64;
@@ -287,27 +282,45 @@ mod tests {
         flipped[idat + 6] ^= 0xff;
         decode(&flipped, Err("checksum of chunk IDAT"));
         // A valid header over image data for a smaller image: too short.
-        let mut short = png_header(256, 256, 8, 6);
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut z, &[0u8; 100]).unwrap();
-        push_png_chunk(&mut short, b"IDAT", &z.finish().unwrap());
-        push_png_chunk(&mut short, b"IEND", &[]);
-        decode(&short, Err("shorter than the image"));
+        decode(
+            &png_with(png_header(256, 256, 8, 6), &[0u8; 100], 1),
+            Err("shorter than the image"),
+        );
         // A palette image without its palette.
-        let mut no_palette = png_header(256, 256, 8, 3);
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut z, &vec![0u8; 257 * 256]).unwrap();
-        push_png_chunk(&mut no_palette, b"IDAT", &z.finish().unwrap());
-        push_png_chunk(&mut no_palette, b"IEND", &[]);
-        decode(&no_palette, Err("PLTE"));
+        decode(
+            &png_with(png_header(256, 256, 8, 3), &vec![0u8; 257 * 256], 1),
+            Err("PLTE"),
+        );
         // A bad row filter.
-        let mut bad_filter = png_header(256, 256, 8, 0);
         let mut rows = vec![0u8; 257 * 256];
         rows[257] = 9;
+        decode(
+            &png_with(png_header(256, 256, 8, 0), &rows, 1),
+            Err("filter type 9"),
+        );
+    }
+
+    /// `header` followed by `raw` (filter bytes and pixels), deflated and split into IDAT
+    /// chunks of `chunk` bytes, then IEND.
+    fn png_with(mut out: Vec<u8>, raw: &[u8], chunk: usize) -> Vec<u8> {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut z, &rows).unwrap();
-        push_png_chunk(&mut bad_filter, b"IDAT", &z.finish().unwrap());
-        push_png_chunk(&mut bad_filter, b"IEND", &[]);
-        decode(&bad_filter, Err("filter type 9"));
+        std::io::Write::write_all(&mut z, raw).unwrap();
+        for part in z.finish().unwrap().chunks(chunk.max(1)) {
+            push_png_chunk(&mut out, b"IDAT", part);
+        }
+        push_png_chunk(&mut out, b"IEND", &[]);
+        out
+    }
+
+    #[test]
+    fn an_icon_split_into_many_tiny_chunks_decodes_without_deep_recursion() {
+        // Regression: image data read through one nested reader per IDAT chunk overflowed
+        // the stack (an abort, not a catchable panic) on a file of half a million empty chunks.
+        let mut many = png_header(256, 256, 8, 0);
+        for _ in 0..500_000 {
+            push_png_chunk(&mut many, b"IDAT", &[]);
+        }
+        let icon = png_with(many, &vec![0u8; 257 * 256], 1);
+        decode(&icon, Ok(256));
     }
 }
