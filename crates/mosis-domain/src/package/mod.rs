@@ -2,12 +2,14 @@
 
 mod eocd;
 mod limits;
+mod one_file;
 mod reader;
 mod signature;
 mod writer;
 
 pub use limits::Limits;
-pub use reader::{InvalidPackage, VerifiedPackage, read_entry, read_manifest, verify_package};
+pub use one_file::{read_entry, read_manifest};
+pub use reader::{InvalidPackage, VerifiedPackage, verify_package};
 pub use signature::SignatureBlock;
 pub use writer::{PackError, PackSummary, pack_directory, pack_to_file};
 

@@ -100,9 +100,9 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// One data entry that passed the central-directory checks.
-struct Entry {
+pub(super) struct Entry {
     index: usize,
-    path: PackagePath,
+    pub(super) path: PackagePath,
     size: u64,
     compressed_size: u64,
     method: CompressionMethod,
@@ -250,83 +250,11 @@ pub fn verify_package<R: Read + Seek>(
     Err(out)
 }
 
-/// Reads and validates only the manifest, hashing nothing else: for a tool that needs a
-/// package's app id and version before it sends the package to something that verifies
-/// it in full (the portal). Not a verification: the files and the signature are unchecked.
-pub fn read_manifest<R: Read + Seek>(
-    reader: R,
-    limits: &Limits,
-) -> Result<Manifest, InvalidPackage> {
-    let bytes = read_one(
-        reader,
-        limits,
-        MANIFEST_PATH,
-        limits.max_manifest_bytes,
-        ProblemCode::InvalidManifest,
-    )?;
-    Manifest::parse(&bytes).map_err(|problems| InvalidPackage {
-        problems,
-        ..InvalidPackage::default()
-    })
-}
-
-/// Reads one file of a package whole, if it is at most `max_bytes`: for a reviewer's tool
-/// that needs a file of a package it has verified (the icon, say). The archive's
-/// structure is checked as [`verify_package`] checks it; the file's hash is not (verify
-/// the package first).
-pub fn read_entry<R: Read + Seek>(
-    reader: R,
-    limits: &Limits,
-    path: &PackagePath,
-    max_bytes: u64,
-) -> Result<Vec<u8>, InvalidPackage> {
-    read_one(
-        reader,
-        limits,
-        path.as_str(),
-        max_bytes,
-        ProblemCode::SizeMismatch,
-    )
-}
-
-fn read_one<R: Read + Seek>(
-    reader: R,
-    limits: &Limits,
-    path: &str,
-    max_bytes: u64,
-    too_large: ProblemCode,
-) -> Result<Vec<u8>, InvalidPackage> {
-    let mut archive = open_archive(reader, limits)?;
-    let mut out = InvalidPackage::default();
-    let (entries, rejected) = check_central_directory(&mut archive, limits, &mut out.problems);
-    let (meta, data): (Vec<Entry>, Vec<Entry>) =
-        entries.into_iter().partition(|e| e.path.is_meta());
-    let small = SmallFiles {
-        meta: &meta,
-        data: &data,
-        rejected: &rejected,
-    };
-    let missing = if path == MANIFEST_PATH {
-        ProblemCode::MissingManifest
-    } else {
-        ProblemCode::MissingFile
-    };
-    small
-        .read(
-            &mut archive,
-            path,
-            max_bytes,
-            (missing, too_large),
-            &mut out.problems,
-        )
-        .ok_or(out)
-}
-
 /// The checks that must pass before anything inside the archive is trusted: the package
 /// size, the entry count its end record declares (before the ZIP parser allocates for it),
 /// unique names, and consistent headers (no overlapping or hidden entries, local and central
 /// names alike). Any failure here is fatal.
-fn open_archive<R: Read + Seek>(
+pub(super) fn open_archive<R: Read + Seek>(
     reader: R,
     limits: &Limits,
 ) -> Result<ZipArchive<BufReader<R>>, InvalidPackage> {
@@ -393,16 +321,16 @@ fn open_archive<R: Read + Seek>(
 }
 
 /// Where the small files read whole (`META/` entries and the manifest) are found.
-struct SmallFiles<'a> {
-    meta: &'a [Entry],
-    data: &'a [Entry],
-    rejected: &'a HashSet<PackagePath>,
+pub(super) struct SmallFiles<'a> {
+    pub(super) meta: &'a [Entry],
+    pub(super) data: &'a [Entry],
+    pub(super) rejected: &'a HashSet<PackagePath>,
 }
 
 impl SmallFiles<'_> {
     /// Reads `path` whole if it is present and at most `max` bytes; otherwise reports it
     /// missing or too large (with the two codes given) unless it was refused already.
-    fn read<R: Read + Seek>(
+    pub(super) fn read<R: Read + Seek>(
         &self,
         archive: &mut ZipArchive<R>,
         path: &str,
@@ -439,7 +367,7 @@ impl SmallFiles<'_> {
 
 /// Checks every central-directory entry's name, type, flags and sizes; returns the ones
 /// that can be read safely, and the valid paths of those refused (already reported).
-fn check_central_directory<R: Read + Seek>(
+pub(super) fn check_central_directory<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     limits: &Limits,
     problems: &mut Vec<Problem>,
