@@ -4,6 +4,7 @@ mod checks;
 mod decide;
 mod denylist;
 mod error;
+mod files;
 mod index;
 mod pipeline;
 mod publish;

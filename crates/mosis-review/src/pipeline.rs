@@ -8,8 +8,8 @@ use crate::report::{CheckResult, Report, Status, Verdict};
 use crate::risk::{auto_approval, changes, last_published};
 use mosis_domain::{Limits, MAX_ICON_BYTES, Sha256, read_entry, verify_package};
 use mosis_storage::{
-    App, Apps, BlobFile, BlobKey, BlobStore as _, FsBlobStore, SigningKeys, UnixTime,
-    VersionRecord, Versions,
+    App, Apps, BlobFile, BlobStore as _, FsBlobStore, SigningKeys, UnixTime, VersionRecord,
+    Versions,
 };
 use std::io::BufReader;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -103,12 +103,7 @@ impl Pipeline {
         auto_approve: bool,
         now: UnixTime,
     ) -> Result<Reviewed, ReviewError> {
-        let key = BlobKey {
-            dev_id: app.owner_id,
-            app_id: app.app_id.clone(),
-            version: version.version.clone(),
-            file: BlobFile::Package,
-        };
+        let key = crate::files::key(app.owner_id, version, BlobFile::Package);
         let file = blobs.open_file(&key)?;
         let package_size = file
             .metadata()

@@ -5,10 +5,9 @@
 use crate::error::ReviewError;
 use mosis_domain::{DocKind, KeyId, ReleaseStatement, Signed, SigningKey};
 use mosis_storage::{
-    AccountId, BlobFile, BlobKey, BlobStore as _, Channel, FsBlobStore, PendingBlob as _, Releases,
-    UnixTime, VersionRecord, VersionState,
+    AccountId, BlobFile, Channel, FsBlobStore, PendingBlob as _, Releases, UnixTime, VersionRecord,
+    VersionState,
 };
-use std::io::Write as _;
 
 /// The portal's online key, with the root key's endorsement of the online keys.
 pub struct OnlineSigner {
@@ -62,9 +61,6 @@ pub struct Publisher {
     blobs: FsBlobStore,
 }
 
-/// `release.json` is small; anything larger is a bug.
-const RELEASE_FILE_LIMIT: u64 = 64 * 1024;
-
 impl Publisher {
     /// A publisher signing with `signer`, writing into `blobs`.
     pub fn new(signer: std::sync::Arc<OnlineSigner>, blobs: FsBlobStore) -> Self {
@@ -108,21 +104,9 @@ impl Publisher {
             .sign(DocKind::Release, &statement)
             .to_json_pretty();
         // Staged first, so the file appears only once the transaction committed.
-        let mut staged = self.blobs.begin(RELEASE_FILE_LIMIT)?;
-        staged
-            .write_all(text.as_bytes())
-            .map_err(|e| ReviewError::File {
-                path: "release.json".into(),
-                reason: e.to_string(),
-            })?;
-        staged.seal()?;
+        let staged = crate::files::stage(&self.blobs, &text)?;
         let serial = store.publish(version.id, from, channel, &text, approved_by, now)?;
-        let key = BlobKey {
-            dev_id: owner,
-            app_id: version.app_id.clone(),
-            version: version.version.clone(),
-            file: BlobFile::Release,
-        };
+        let key = crate::files::key(owner, version, BlobFile::Release);
         if let Err(e) = staged.commit(&key) {
             // The statement is in the database (the index reads it from there); only the
             // copy beside the package is missing.

@@ -8,11 +8,10 @@ use crate::publish::{Publication, Publisher};
 use crate::report::Verdict;
 use crate::risk::last_published;
 use mosis_storage::{
-    Apps, AuditEntry, AuditLog, BlobFile, BlobKey, BlobStore as _, Channel, Clock, FsBlobStore,
-    JobState, PendingBlob as _, Releases, ReviewJob, ReviewOutcome, ReviewQueue, SigningKeys,
-    VersionRecord, VersionState, Versions,
+    AccountId, Apps, AuditEntry, AuditLog, BlobFile, Channel, Clock, FsBlobStore, JobState,
+    PendingBlob as _, Releases, ReviewJob, ReviewOutcome, ReviewQueue, SigningKeys, VersionRecord,
+    VersionState, Versions,
 };
-use std::io::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -243,13 +242,19 @@ impl<S: ReviewStore> Reviewer<S> {
             .pipeline
             .review(store, &self.blobs, &app, &version, auto, now)?;
         let report = &reviewed.report;
-        self.write_report(&app.owner_id, &version, &report.to_json())?;
+        let report_json = report.to_json();
+        // report.json appears beside the package; its row is the source of truth.
+        crate::files::stage(&self.blobs, &report_json)?.commit(&crate::files::key(
+            app.owner_id,
+            &version,
+            BlobFile::Report,
+        ))?;
         let passed = report.verdict == Verdict::Passed;
         let record = store.complete_review(
             job.id,
             worker,
             &ReviewOutcome {
-                report_json: report.to_json(),
+                report_json,
                 icon_sha256: reviewed.icon_sha256,
                 next: if passed {
                     VersionState::InReview
@@ -260,21 +265,37 @@ impl<S: ReviewStore> Reviewer<S> {
             },
             now,
         )?;
-        let target = format!("{} {}", record.app_id, record.version);
         tracing::info!(app_id = %record.app_id, version = %record.version, state = %record.state, "version reviewed");
-        if record.state == VersionState::Rejected && !passed {
-            self.audit(
-                "version.rejected",
-                target,
-                serde_json::json!({"by": "automated checks", "reason": report.rejection_summary()}),
-            );
-            return Ok((record, "rejected"));
+        match record.state {
+            VersionState::Rejected if !passed => {
+                self.audit(
+                    "version.rejected",
+                    format!("{} {}", record.app_id, record.version),
+                    serde_json::json!({"by": "automated checks", "reason": report.rejection_summary()}),
+                );
+                Ok((record, "rejected"))
+            }
+            VersionState::InReview if report.auto_approval.applied => self.publish_automatically(
+                record,
+                app.owner_id,
+                report.auto_approval.rule.as_deref(),
+            ),
+            VersionState::InReview => Ok((record, "in_review")),
+            // A reviewer decided while the checks ran; their decision stands.
+            _ => Ok((record, "skipped")),
         }
-        if record.state != VersionState::InReview || !report.auto_approval.applied {
-            return Ok((record, "in_review"));
-        }
-        // The risk-based rule approved it: publish on the channel the developer asked for,
-        // else on that of the release it updates.
+    }
+
+    /// Publishes a version the risk-based rule approved: on the channel the developer
+    /// asked for, else on that of the release it updates. If that fails, the version
+    /// stays `in_review` for a reviewer.
+    fn publish_automatically(
+        &self,
+        record: VersionRecord,
+        owner: AccountId,
+        rule: Option<&str>,
+    ) -> Result<(VersionRecord, &'static str), ReviewError> {
+        let store = &*self.store;
         let versions = store.versions_of(&record.app_id)?;
         let channel = record
             .requested_channel
@@ -287,44 +308,21 @@ impl<S: ReviewStore> Reviewer<S> {
         };
         match self
             .publisher
-            .publish(store, &record, app.owner_id, how, self.clock.now())
+            .publish(store, &record, owner, how, self.clock.now())
         {
             Ok(serial) => {
                 self.audit(
                     "version.auto_approved",
-                    target,
-                    serde_json::json!({"channel": channel, "serial": serial, "rule": report.auto_approval.rule}),
+                    format!("{} {}", record.app_id, record.version),
+                    serde_json::json!({"channel": channel, "serial": serial, "rule": rule}),
                 );
                 Ok((store.version_by_id(record.id)?, "published"))
             }
             Err(e) => {
-                // The checks are done; a reviewer can still approve it by hand.
                 tracing::error!(app_id = %record.app_id, version = %record.version, error = %e, "automatic approval failed; left for a reviewer");
                 Ok((record, "in_review"))
             }
         }
-    }
-
-    fn write_report(
-        &self,
-        owner: &mosis_storage::AccountId,
-        version: &VersionRecord,
-        json: &str,
-    ) -> Result<(), ReviewError> {
-        let mut staged = self.blobs.begin(16 * 1024 * 1024)?;
-        staged
-            .write_all(json.as_bytes())
-            .map_err(|e| ReviewError::File {
-                path: "report.json".into(),
-                reason: e.to_string(),
-            })?;
-        staged.commit(&BlobKey {
-            dev_id: *owner,
-            app_id: version.app_id.clone(),
-            version: version.version.clone(),
-            file: BlobFile::Report,
-        })?;
-        Ok(())
     }
 
     fn audit(&self, action: &str, target: String, detail: serde_json::Value) {
