@@ -104,7 +104,7 @@ pub fn rotate_online_key(
     config: &Config,
 ) -> anyhow::Result<(mosis_domain::KeyId, mosis_domain::KeyId)> {
     let portal = Portal::open(&config.data)?;
-    let (old, new) = crate::portal::PortalKeys::rotate_online(&config.data.join("keys"))?;
+    let (old, new) = portal.keys.rotate_online(&config.data.join("keys"))?;
     audit(
         &portal,
         "online_key.rotated",

@@ -130,6 +130,14 @@ impl Config {
         }
     }
 
+    /// The limits every package is held to, at upload and in review.
+    pub fn package_limits(&self) -> mosis_domain::Limits {
+        mosis_domain::Limits {
+            max_package_bytes: self.max_upload_bytes,
+            ..mosis_domain::Limits::default()
+        }
+    }
+
     /// Whether browsers reach the portal over https (cookies are then `Secure`).
     pub fn is_https(&self) -> bool {
         self.base_url().starts_with("https://")

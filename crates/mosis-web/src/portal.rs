@@ -53,12 +53,11 @@ impl PortalKeys {
         })
     }
 
-    /// Rotates the online key: a new key joins the root-signed list (the old ones stay,
+    /// Rotates the online key of these keys (loaded from `dir`): a new key joins the root-signed list (the old ones stay,
     /// so what they signed still verifies on devices) and becomes `online.key`. Returns
     /// (old id, new id). A running server signs with the new key after a restart; until
     /// then the old key, still endorsed, keeps working.
-    pub fn rotate_online(dir: &Path) -> anyhow::Result<(KeyId, KeyId)> {
-        let current = Self::load_or_create(dir)?;
+    pub fn rotate_online(&self, dir: &Path) -> anyhow::Result<(KeyId, KeyId)> {
         let next_path = dir.join("online.key.next");
         for leftover in [next_path.clone(), dir.join("online.key.next.pub")] {
             if leftover.exists() {
@@ -67,9 +66,9 @@ impl PortalKeys {
             }
         }
         let next = mosis_domain::write_new_key_pair(&next_path)?;
-        let mut endorsed = endorsed_keys(dir, &current.root)?;
+        let mut endorsed = endorsed_keys(dir, &self.root)?;
         endorsed.push(next.public_key());
-        write_online_keys(dir, &current.root, &endorsed)?;
+        write_online_keys(dir, &self.root, &endorsed)?;
         for (from, to) in [
             ("online.key.next", "online.key"),
             ("online.key.next.pub", "online.key.pub"),
@@ -77,7 +76,7 @@ impl PortalKeys {
             std::fs::rename(dir.join(from), dir.join(to))
                 .with_context(|| format!("installing the new online key as {to}"))?;
         }
-        Ok((current.online.key_id(), next.key_id()))
+        Ok((self.online.key_id(), next.key_id()))
     }
 
     /// The root public key's file text (`mosis-public-key-v1 ed25519 …`): the trust root

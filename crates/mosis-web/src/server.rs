@@ -10,7 +10,6 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use mosis_auth::{Authenticator, Clock, SessionPolicy, SessionSigner, SignIn, SystemClock};
-use mosis_domain::Limits;
 use mosis_review::{
     DENY_LIST_FILE, DenyList, IndexService, OnlineSigner, Pipeline, Publisher, Reviewer,
     WorkerPool, WorkerSettings,
@@ -52,14 +51,6 @@ pub struct ReviewServices {
     pub index: IndexService,
 }
 
-/// The limits every package is held to: at upload and in review.
-pub fn package_limits(config: &Config) -> Limits {
-    Limits {
-        max_package_bytes: config.max_upload_bytes,
-        ..Limits::default()
-    }
-}
-
 impl ReviewServices {
     /// Builds the pipeline, the publisher and the index over `portal` (the deny-list is
     /// read from `{data}/review/denylist.txt`; a malformed one stops the start).
@@ -91,7 +82,7 @@ impl ReviewServices {
         let reviewer = Reviewer::new(
             portal.store.clone(),
             blobs.clone(),
-            Pipeline::new(package_limits(config), deny_list),
+            Pipeline::new(config.package_limits(), deny_list),
             publisher.clone(),
             clock,
             settings,

@@ -164,7 +164,7 @@ fn accept(
     existing: Option<&App>,
     mut pending: FsPendingBlob,
 ) -> Result<VersionRecord, ApiError> {
-    let limits = crate::server::package_limits(&state.config);
+    let limits = state.config.package_limits();
     let staged = BufReader::new(pending.staged()?);
     let package = verify_package(staged, &limits).map_err(|invalid| {
         let count = invalid.problems.len();

@@ -83,7 +83,7 @@ pub async fn queue(
 fn file_list(state: &AppState, key: &BlobKey) -> Result<Vec<serde_json::Value>, String> {
     let file = state.blobs.open_file(key).map_err(|e| e.to_string())?;
     let path = PackagePath::parse(FILE_LIST_PATH).map_err(|e| e.to_string())?;
-    let limits = crate::server::package_limits(&state.config);
+    let limits = state.config.package_limits();
     let bytes = read_entry(
         BufReader::new(file),
         &limits,
