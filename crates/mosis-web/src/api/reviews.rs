@@ -100,8 +100,16 @@ pub async fn reject(
     req: HttpRequest,
     body: Json<RejectRequest>,
 ) -> Result<Json<VersionView>, ApiError> {
-    let reason = review::reason(&body.reason)?;
-    run(state, caller, path, &req, Action::Reject, Some(reason)).await
+    // `review::act` checks the reason, after who may reject and whether they may now.
+    run(
+        state,
+        caller,
+        path,
+        &req,
+        Action::Reject,
+        Some(body.into_inner().reason),
+    )
+    .await
 }
 
 /// Promotes a beta release to stable without a new upload. The owner or a reviewer;
