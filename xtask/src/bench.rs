@@ -292,3 +292,38 @@ pub(crate) fn release_binaries(
     let release = crate::workspace_root().join("target/release");
     Ok((release.join("portal-server"), release.join("mosis")))
 }
+
+/// Sets the manifest's `"id"` and `"version"` fields (of the one `mosis init` wrote).
+pub(crate) fn set_manifest(manifest: &str, app_id: &str, version: &str) -> anyhow::Result<String> {
+    let mut value: serde_json::Value = serde_json::from_str(manifest)?;
+    value["id"] = app_id.into();
+    value["version"] = version.into();
+    Ok(serde_json::to_string_pretty(&value)?)
+}
+
+/// Packs `project` as `app` `version` (its manifest rewritten) with `key` into
+/// `dir/{app}-{version}.mpk`; returns the package's path.
+pub(crate) fn pack_as(
+    mosis: &Path,
+    key: &Path,
+    project: &Path,
+    (app, version): (&str, &str),
+    dir: &Path,
+) -> anyhow::Result<PathBuf> {
+    let manifest = project.join("manifest.json");
+    fs::write(
+        &manifest,
+        set_manifest(&fs::read_to_string(&manifest)?, app, version)?,
+    )?;
+    let out = dir.join(format!("{app}-{version}.mpk"));
+    quiet(
+        Command::new(mosis)
+            .arg("pack")
+            .arg(project)
+            .arg("--key")
+            .arg(key)
+            .arg("-o")
+            .arg(&out),
+    )?;
+    Ok(out)
+}

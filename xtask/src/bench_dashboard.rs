@@ -7,8 +7,8 @@
 //! - The htmx versions fragment of an app with 10 versions (session, queries, a partial)
 //!   against `/healthz`. Goal ≥ 25 % of its requests/s.
 
+use crate::bench::set_manifest;
 use crate::bench::{quiet, release_binaries};
-use crate::bench_publish::set_manifest;
 use crate::server::Server;
 use anyhow::Context as _;
 use std::fs;

@@ -9,7 +9,7 @@
 //! - `GET /api/v1/apps/{id}` (token check + SQLite reads) with wrk at 64 connections
 //!   against `/healthz` on the same server. Goal ≥ 40 % of its requests/s, p99 ≤ 10 ms.
 
-use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet, release_binaries};
+use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, pack_as, release_binaries};
 use crate::server::Server;
 use anyhow::{Context as _, bail};
 use std::fs;
@@ -56,21 +56,13 @@ pub fn run() -> anyhow::Result<()> {
     // version finishing after a higher one of the same app would rightly be refused).
     let mut next_package = |app_id: &str| -> anyhow::Result<PathBuf> {
         next_minor += 1;
-        let manifest = project.join("manifest.json");
-        let text = fs::read_to_string(&manifest)?;
-        let version = format!("1.{next_minor}.0");
-        fs::write(&manifest, set_manifest(&text, app_id, &version)?)?;
-        let out = dir.join(format!("{app_id}-{version}.mpk"));
-        quiet(
-            Command::new(&mosis)
-                .arg("pack")
-                .arg(&project)
-                .arg("--key")
-                .arg(&key)
-                .arg("-o")
-                .arg(&out),
-        )?;
-        Ok(out)
+        pack_as(
+            &mosis,
+            &key,
+            &project,
+            (app_id, &format!("1.{next_minor}.0")),
+            &dir,
+        )
     };
     let upload_url = format!("{}/api/v1/apps/{APP_ID}/versions", server.url);
     let publish = |file: &Path| -> Command {
@@ -198,12 +190,4 @@ fn settle() -> anyhow::Result<()> {
         bail!("sync failed ({status})");
     }
     Ok(())
-}
-
-/// Sets the manifest's `"id"` and `"version"` fields (of the one `mosis init` wrote).
-pub(crate) fn set_manifest(manifest: &str, app_id: &str, version: &str) -> anyhow::Result<String> {
-    let mut value: serde_json::Value = serde_json::from_str(manifest)?;
-    value["id"] = app_id.into();
-    value["version"] = version.into();
-    Ok(serde_json::to_string_pretty(&value)?)
 }

@@ -9,8 +9,9 @@
 //!   the mean job time the server's `/metrics` reports, against `mosis validate` of the
 //!   same 200 files one after another.
 
-use crate::bench::{Cost, FILE_BYTES, best, make_project, measure, quiet, release_binaries};
-use crate::bench_publish::set_manifest;
+use crate::bench::{
+    Cost, FILE_BYTES, best, make_project, measure, pack_as, quiet, release_binaries,
+};
 use crate::server::Server;
 use anyhow::{Context as _, bail};
 use std::fs;
@@ -42,23 +43,8 @@ pub fn run() -> anyhow::Result<()> {
         ],
     )?;
     let key = crate::server::register_bench_key(&mosis, &dir, &server.url, &token)?;
-    let pack = |project: &Path, app: &str, version: &str| -> anyhow::Result<PathBuf> {
-        let manifest = project.join("manifest.json");
-        fs::write(
-            &manifest,
-            set_manifest(&fs::read_to_string(&manifest)?, app, version)?,
-        )?;
-        let out = dir.join(format!("{app}-{version}.mpk"));
-        quiet(
-            Command::new(&mosis)
-                .arg("pack")
-                .arg(project)
-                .arg("--key")
-                .arg(&key)
-                .arg("-o")
-                .arg(&out),
-        )?;
-        Ok(out)
+    let pack = |project: &Path, app: &str, version: &str| {
+        pack_as(&mosis, &key, project, (app, version), &dir)
     };
     let publish = |file: &Path| -> Command {
         let mut cmd = Command::new(&mosis);
