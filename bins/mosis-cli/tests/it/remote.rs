@@ -77,6 +77,16 @@ impl Setup {
             );
     }
 
+    /// Logged in, with `dev.key` registered.
+    fn login_with_key(&self) {
+        self.login();
+        self.mosis()
+            .args(["keys", "register"])
+            .arg(self.path("dev.key.pub"))
+            .assert()
+            .success();
+    }
+
     fn set_version(&self, version: &str) {
         let path = self.path("app/manifest.json");
         let mut manifest: serde_json::Value =
@@ -452,12 +462,7 @@ fn a_denied_device_login_says_so_and_stores_nothing() {
 #[test]
 fn status_shows_why_the_review_rejected_a_version() {
     let s = Setup::new();
-    s.login();
-    s.mosis()
-        .args(["keys", "register"])
-        .arg(s.path("dev.key.pub"))
-        .assert()
-        .success();
+    s.login_with_key();
     // The header still says 256×256 (so it packs), but the image is cut off.
     let icon = std::fs::read(s.path("app/icon.png")).unwrap();
     std::fs::write(s.path("app/icon.png"), &icon[..icon.len() - 12]).unwrap();
@@ -491,12 +496,7 @@ fn status_shows_why_the_review_rejected_a_version() {
 #[test]
 fn publish_asks_for_a_channel() {
     let s = Setup::new();
-    s.login();
-    s.mosis()
-        .args(["keys", "register"])
-        .arg(s.path("dev.key.pub"))
-        .assert()
-        .success();
+    s.login_with_key();
     s.mosis()
         .args(["publish", "--channel", "nightly"])
         .arg(s.path("app"))
